@@ -1,5 +1,5 @@
 // Structured logs (pino). Components take a Logger and make a child with their name.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
