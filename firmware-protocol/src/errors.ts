@@ -18,7 +18,12 @@ export class FrameError extends Error {
     readonly bytes: number,
     readonly context: Readonly<Record<string, number | string>> = {},
   ) {
+    // Frame errors are data from a noisy line, not bugs: a stack trace would cost more than
+    // the decode itself on an adversarial stream, and say nothing useful.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -59,20 +59,20 @@ export function crcOk(buf: Buffer, at: number, len: number): boolean {
  * Decodes one CRC-valid frame. Throws FrameError 'version', 'unknown-type' or 'bad-payload';
  * in each case the whole frame is consumed (PROTOCOL.md §2.6).
  */
-export function decodeFrame(frame: Buffer): Message {
-  const version = frame[1]!;
-  const code = frame[4]!;
+export function decodeFrame(buf: Buffer, at = 0, len = buf.length - at): Message {
+  const version = buf[at + 1]!;
+  const code = buf[at + 4]!;
   if (version !== PROTOCOL_VERSION) {
-    throw new FrameError('version', `protocol version ${version} not supported`, frame.length, { version, code });
+    throw new FrameError('version', `protocol version ${version} not supported`, len, { version, code });
   }
   const kind = kindOf(code);
   if (kind === undefined) {
-    throw new FrameError('unknown-type', `message type 0x${hex2(code)} unknown, skipped`, frame.length, { code });
+    throw new FrameError('unknown-type', `message type 0x${hex2(code)} unknown, skipped`, len, { code });
   }
   try {
-    return decodePayload(kind, frame.subarray(HEADER_LENGTH, frame.length - CRC_LENGTH));
+    return decodePayload(kind, buf, at + HEADER_LENGTH, at + len - CRC_LENGTH);
   } catch (err) {
-    if (err instanceof FrameError) throw new FrameError(err.code, err.message, frame.length, err.context);
+    if (err instanceof FrameError) throw new FrameError(err.code, err.message, len, err.context);
     throw err;
   }
 }

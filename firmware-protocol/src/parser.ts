@@ -8,7 +8,7 @@ import { FrameError } from './errors.js';
 import { crcOk, decodeFrame, frameLength, headerOk, lengthOk } from './frame.js';
 import type { Message } from './message.js';
 
-export type Decoded = { kind: 'message'; message: Message; raw: Buffer } | { kind: 'error'; error: FrameError };
+export type Decoded = { kind: 'message'; message: Message } | { kind: 'error'; error: FrameError };
 
 export interface ParserCounters {
   bytesIn: number;
@@ -132,13 +132,13 @@ export class DoorlinkParser extends Transform {
         continue;
       }
       this.#flushGarbage();
-      const raw = buf.subarray(i, i + len);
+      const at = i;
       i += len;
       this.counters.frameBytes += len;
       try {
-        const message = decodeFrame(raw);
+        const message = decodeFrame(buf, at, len);
         this.counters.messages++;
-        this.push({ kind: 'message', message, raw: Buffer.from(raw) } satisfies Decoded);
+        this.push({ kind: 'message', message } satisfies Decoded);
       } catch (err) {
         if (!(err instanceof FrameError)) throw err;
         this.counters[err.code]++;

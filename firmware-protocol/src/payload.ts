@@ -131,15 +131,17 @@ export function kindOf(code: number): MessageKind | undefined {
   return KIND_BY_CODE.get(code);
 }
 
+/** Reads a payload in place, buf[at, end), without slicing it. */
 class Reader {
-  at = 0;
   constructor(
     readonly buf: Buffer,
+    public at: number,
+    readonly end: number,
     readonly kind: MessageKind,
   ) {}
   #need(n: number, field: string): void {
-    if (this.at + n > this.buf.length) {
-      throw this.fail(`payload ends inside ${field} (${this.buf.length} bytes)`);
+    if (this.at + n > this.end) {
+      throw this.fail(`payload ends inside ${field} (${this.end - this.at} bytes left)`);
     }
   }
   fail(message: string): FrameError {
@@ -167,16 +169,21 @@ class Reader {
     if (ms > 999) throw this.fail(`${field} milliseconds ${ms} > 999`);
     return s * 1000 + ms;
   }
-  bytes(field: string, max: number): Buffer {
+  #span(field: string, max: number): number {
     const n = this.u8(field);
     if (n > max) throw this.fail(`${field} length ${n} > ${max}`);
     this.#need(n, field);
-    const b = Buffer.from(this.buf.subarray(this.at, this.at + n));
     this.at += n;
-    return b;
+    return n;
+  }
+  /** A copy, so a message never aliases (and keeps alive) the receive buffer. */
+  bytes(field: string, max: number): Uint8Array {
+    const n = this.#span(field, max);
+    return Uint8Array.prototype.slice.call(this.buf, this.at - n, this.at);
   }
   text(field: string): string {
-    return this.bytes(field, MAX_TEXT_LENGTH).toString('utf8');
+    const n = this.#span(field, MAX_TEXT_LENGTH);
+    return this.buf.toString('utf8', this.at - n, this.at);
   }
   ranged(field: string, v: number, min: number, max: number): number {
     if (v < min || v > max) throw this.fail(`${field} ${v} outside ${min}..${max}`);
@@ -190,9 +197,9 @@ class Reader {
   }
 }
 
-/** Decodes the payload of a CRC-valid frame. Throws FrameError('bad-payload'). */
-export function decodePayload(kind: MessageKind, payload: Buffer): Message {
-  const r = new Reader(payload, kind);
+/** Decodes the payload buf[start, end) of a CRC-valid frame. Throws FrameError('bad-payload'). */
+export function decodePayload(kind: MessageKind, buf: Buffer, start = 0, end = buf.length): Message {
+  const r = new Reader(buf, start, end, kind);
   switch (kind) {
     case 'hello': {
       const protocolVersion = r.ranged('protocolVersion', r.u8('protocolVersion'), 1, 0xff);
