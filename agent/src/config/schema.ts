@@ -1,0 +1,91 @@
+// The agent's one config schema (YAML on disk). Types are derived from it; unknown keys are
+// errors, because a typo in a gate's config must fail at start, not be silently ignored.
+import { z } from 'zod';
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and -, at most 64');
+const Ms = (min: number, max: number) => z.number().int().min(min).max(max);
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SerialSource = z.strictObject({
+  kind: z.literal('serial'),
+  name: Id,
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(115200),
+  controllerId: z.string().max(32).optional(),
+});
+const TcpSource = z.strictObject({
+  kind: z.literal('tcp'),
+  name: Id,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  controllerId: z.string().max(32).optional(),
+});
+const SimSource = z.strictObject({
+  kind: z.literal('sim'),
+  name: Id,
+  /** Simulated-time speed-up for the demo; 1 = real time. */
+  speed: z.number().positive().max(10_000).default(60),
+  doors: z.number().int().min(1).max(16).default(2),
+  seed: z.number().int().default(1),
+});
+export const SourceConfigSchema = z.discriminatedUnion('kind', [SerialSource, TcpSource, SimSource]);
+export type SourceConfig = z.infer<typeof SourceConfigSchema>;
+
+export const AgentConfigSchema = z
+  .strictObject({
+    version: z.literal(1),
+    device: z.strictObject({ id: Id, site: Id }),
+    /** Writable state: the SQLite database, creative cache, last good manifest. */
+    stateDir: z.string().min(1),
+    /** The site pseudonymisation key file (mode 0600). */
+    keyFile: z.string().min(1),
+    site: z.strictObject({ timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai') }),
+    sources: z.array(SourceConfigSchema).min(1),
+    doors: z
+      .array(z.strictObject({ id: Id, source: Id, controllerDoor: z.number().int().min(1).max(16) }))
+      .min(1),
+    dwell: z
+      .strictObject({ graceMs: Ms(0, 60_000).default(3000), maxMs: Ms(1000, 600_000).default(30_000), typicalMs: Ms(500, 120_000).default(6000) })
+      .prefault({}),
+    store: z
+      .strictObject({ maxDoorEvents: z.number().int().min(1000).default(500_000), maxBytes: z.number().int().min(1 << 20).default(512 * 2 ** 20) })
+      .prefault({}),
+    metrics: z
+      .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464), enabled: z.boolean().default(true) })
+      .prefault({}),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
+    clock: z
+      .strictObject({
+        /** How to tell the clock is synchronised: systemd-timesyncd's flag file, or trust it. */
+        sync: z.enum(['timesyncd', 'assume-synced', 'never']).default('timesyncd'),
+        flagFile: z.string().default('/run/systemd/timesync/synchronized'),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const names = new Set<string>();
+    c.sources.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name ${s.name}` });
+      names.add(s.name);
+    });
+    const ids = new Set<string>();
+    const mapped = new Set<string>();
+    c.doors.forEach((d, i) => {
+      if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'id'], message: `duplicate door id ${d.id}` });
+      ids.add(d.id);
+      if (!names.has(d.source)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'source'], message: `no source named ${d.source}` });
+      const key = `${d.source}#${d.controllerDoor}`;
+      if (mapped.has(key)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'controllerDoor'], message: `door ${d.controllerDoor} of ${d.source} is mapped twice` });
+      mapped.add(key);
+    });
+  });
+
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
