@@ -1,0 +1,93 @@
+// The controller's ring of unacked events (PROTOCOL.md §4.2, §4.3): bounded, oldest
+// overwritten when full (counted as dropped), per-event retransmit backoff, a send window.
+import type { DoorEventMessage } from '../message.js';
+
+interface Entry {
+  event: DoorEventMessage;
+  sends: number;
+  /** When it may next be (re)sent; 0 = now. */
+  dueAt: number;
+  inFlight: boolean;
+}
+
+export interface RingOptions {
+  capacity: number;
+  window: number;
+  retransmitMs: number;
+  retransmitMaxMs: number;
+}
+
+export class EventRing {
+  readonly #entries: Entry[] = [];
+  dropped = 0;
+  rejected = 0;
+
+  constructor(readonly options: RingOptions) {
+    if (!(options.capacity >= 1 && options.window >= 1)) throw new TypeError('EventRing: capacity and window must be >= 1');
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  seqs(): number[] {
+    return this.#entries.map((e) => e.event.seq);
+  }
+
+  /** Adds a new event; when full, the oldest unacked one is overwritten (the door must work). */
+  push(event: DoorEventMessage): DoorEventMessage | undefined {
+    let lost: DoorEventMessage | undefined;
+    if (this.#entries.length >= this.options.capacity) {
+      lost = this.#entries.shift()!.event;
+      this.dropped++;
+    }
+    this.#entries.push({ event, sends: 0, dueAt: 0, inFlight: false });
+    return lost;
+  }
+
+  ack(seq: number): boolean {
+    const i = this.#entries.findIndex((e) => e.event.seq === seq);
+    if (i < 0) return false;
+    this.#entries.splice(i, 1);
+    return true;
+  }
+
+  /** NAK storage-unavailable: keep it, retry after its backoff. NAK rejected: drop and count. */
+  nak(seq: number, reason: 'storage-unavailable' | 'rejected'): void {
+    if (reason === 'rejected') {
+      if (this.ack(seq)) this.rejected++;
+      return;
+    }
+    const e = this.#entries.find((x) => x.event.seq === seq);
+    if (e) e.inFlight = false;
+  }
+
+  /** Events to send now, oldest first, keeping at most `window` in flight. */
+  due(now: number): DoorEventMessage[] {
+    const out: DoorEventMessage[] = [];
+    let inFlight = 0;
+    for (const e of this.#entries) {
+      if (e.inFlight && e.dueAt > now) inFlight++;
+    }
+    for (const e of this.#entries) {
+      if (inFlight >= this.options.window) break;
+      if (e.inFlight && e.dueAt > now) continue;
+      const backoff = Math.min(this.options.retransmitMaxMs, this.options.retransmitMs * 2 ** Math.min(e.sends, 16));
+      e.sends++;
+      e.inFlight = true;
+      e.dueAt = now + backoff;
+      inFlight++;
+      out.push(e.event);
+    }
+    return out;
+  }
+
+  /** After AGENT_HELLO or link up: everything is due now, timeouts back to the start. */
+  resendAll(): void {
+    for (const e of this.#entries) {
+      e.inFlight = false;
+      e.sends = 0;
+      e.dueAt = 0;
+    }
+  }
+}
