@@ -1,0 +1,125 @@
+// The agent process: config → key → store → sources → ingest → dwell, plus metrics, logs and
+// systemd integration. start() brings everything up in order; stop() takes it down in
+// reverse, finishing the current transaction before the database closes.
+
+import { Clock } from '../clock/clock.js';
+import type { AgentConfig } from '../config/schema.js';
+import { type ClosedWindow, DwellTracker, type DwellWindow } from '../door/dwell.js';
+import type { DoorSource } from '../door/source.js';
+import { loadKeyFile } from '../identity/keys.js';
+import { createDeliver, type DoorEventSink } from '../ingest/pipeline.js';
+import { type MetricsServer, serveMetrics } from '../obs/http.js';
+import type { Logger } from '../obs/log.js';
+import { Counter, metric, Registry } from '../obs/metrics.js';
+import { type SdNotifier, sdNotifier } from '../obs/sd-notify.js';
+import { buildSource, type SourceDeps } from './sources.js';
+
+export interface AgentStore extends DoorEventSink {
+  close(): void;
+}
+
+export interface AgentDeps {
+  log: Logger;
+  /** Opens the local store in the state directory. */
+  openStore: (config: AgentConfig, log: Logger, registry: Registry) => AgentStore;
+  sim?: SourceDeps['sim'];
+  registry?: Registry;
+  /** Told about dwell windows (the player issue plugs in here). */
+  onWindow?: { opened(w: DwellWindow): void; closed(w: ClosedWindow): void };
+}
+
+export class Agent {
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly sources: DoorSource[] = [];
+  #store: AgentStore | undefined;
+  #metrics: MetricsServer | undefined;
+  #notify: SdNotifier | undefined;
+  #dwell: DwellTracker | undefined;
+  #dwellTimer: NodeJS.Timeout | undefined;
+  #clockTimer: NodeJS.Timeout | undefined;
+  #log: Logger;
+
+  constructor(
+    readonly config: AgentConfig,
+    readonly deps: AgentDeps,
+  ) {
+    this.registry = deps.registry ?? new Registry();
+    this.#log = deps.log;
+    this.clock = new Clock({ sync: config.clock.sync, flagFile: config.clock.flagFile });
+  }
+
+  get metricsPort(): number | undefined {
+    return this.#metrics?.port;
+  }
+
+  get store(): AgentStore | undefined {
+    return this.#store;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const log = this.#log;
+    const key = loadKeyFile(c.keyFile);
+    this.#store = this.deps.openStore(c, log, this.registry);
+    const windows = metric(this.registry, 'doorcast_dwell_windows_total', (registers) => new Counter({ name: 'doorcast_dwell_windows_total', help: 'Dwell windows closed, by reason', labelNames: ['reason'], registers }));
+    this.#dwell = new DwellTracker(c.dwell, {
+      opened: (w) => {
+        this.#scheduleDwell();
+        this.deps.onWindow?.opened(w);
+      },
+      closed: (w) => {
+        windows.inc({ reason: w.reason });
+        this.deps.onWindow?.closed(w);
+      },
+    });
+    const doorIds = new Map(c.doors.map((d) => [`${d.source}#${d.controllerDoor}`, d.id]));
+    const deliver = createDeliver({
+      store: this.#store,
+      key,
+      clock: this.clock,
+      dwell: this.#dwell,
+      // An unmapped door still gets recorded, under a name that says where it came from.
+      doorId: (source, n) => doorIds.get(`${source}#${n}`) ?? `${source}-door-${n}`,
+      log,
+      registry: this.registry,
+    });
+    const sourceDeps: SourceDeps = { log, registry: this.registry, syncedNow: () => this.clock.syncedNow(), sim: this.deps.sim };
+    for (const sc of c.sources) this.sources.push(buildSource(sc, sourceDeps));
+    // Sources that cannot connect yet keep retrying on their own; start never blocks on them.
+    await Promise.all(this.sources.map((s) => s.start(deliver)));
+    if (c.metrics.enabled) this.#metrics = await serveMetrics(this.registry, c.metrics.host, c.metrics.port);
+    this.#clockTimer = setInterval(() => {
+      if (this.clock.refresh()) log.info({ offsetMs: this.clock.offsetMs() }, 'clock synchronised');
+    }, 10_000);
+    this.#clockTimer.unref();
+    this.#notify = sdNotifier(log);
+    this.#notify.ready();
+    log.info({ device: c.device.id, site: c.device.site, sources: c.sources.map((s) => `${s.name}:${s.kind}`), metricsPort: this.#metrics?.port }, 'agent started');
+  }
+
+  #scheduleDwell(): void {
+    clearTimeout(this.#dwellTimer);
+    const next = this.#dwell?.nextDeadline();
+    if (next == null) return;
+    this.#dwellTimer = setTimeout(() => {
+      this.#dwell?.expire(Date.now());
+      this.#scheduleDwell();
+    }, Math.max(0, next - Date.now()));
+    this.#dwellTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#notify?.stopping();
+    this.#notify?.stop();
+    clearInterval(this.#clockTimer);
+    clearTimeout(this.#dwellTimer);
+    // Sources first, so no event arrives after the database is closed.
+    await Promise.all(this.sources.map((s) => s.stop()));
+    this.#dwell?.stop(Date.now());
+    await this.#metrics?.close();
+    this.#store?.close();
+    this.#store = undefined;
+    this.#log.info('agent stopped');
+  }
+}
