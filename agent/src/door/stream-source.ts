@@ -13,7 +13,7 @@ import type { DoorSource, SourceStatus } from './source.js';
 
 export interface StreamSourceOptions {
   name: string;
-  kind: 'serial' | 'tcp';
+  kind: 'serial' | 'tcp' | 'sim';
   /** Where it connects, for logs and status. */
   target: string;
   /** Opens the stream; rejects when the device or host is not there (yet). */

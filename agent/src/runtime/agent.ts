@@ -22,7 +22,6 @@ export interface AgentDeps {
   log: Logger;
   /** Opens the local store in the state directory. */
   openStore: (config: AgentConfig, log: Logger, registry: Registry) => AgentStore;
-  sim?: SourceDeps['sim'];
   registry?: Registry;
   /** Told about dwell windows (the player issue plugs in here). */
   onWindow?: { opened(w: DwellWindow): void; closed(w: ClosedWindow): void };
@@ -84,7 +83,7 @@ export class Agent {
       log,
       registry: this.registry,
     });
-    const sourceDeps: SourceDeps = { log, registry: this.registry, syncedNow: () => this.clock.syncedNow(), sim: this.deps.sim };
+    const sourceDeps: SourceDeps = { log, registry: this.registry, syncedNow: () => this.clock.syncedNow() };
     for (const sc of c.sources) this.sources.push(buildSource(sc, sourceDeps));
     // Sources that cannot connect yet keep retrying on their own; start never blocks on them.
     await Promise.all(this.sources.map((s) => s.start(deliver)));

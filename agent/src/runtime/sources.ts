@@ -1,6 +1,7 @@
 // Builds the configured door-event sources.
 import type { SourceConfig } from '../config/schema.js';
 import { serialSource } from '../door/serial-source.js';
+import { simSource } from '../door/sim-source.js';
 import type { DoorSource } from '../door/source.js';
 import { tcpSource } from '../door/tcp-source.js';
 import type { Logger } from '../obs/log.js';
@@ -10,8 +11,6 @@ export interface SourceDeps {
   log: Logger;
   registry: Registry;
   syncedNow: () => number | null;
-  /** The in-process emulator for the demo, provided by whoever runs the demo. */
-  sim?: (c: Extract<SourceConfig, { kind: 'sim' }>) => DoorSource;
 }
 
 export function buildSource(c: SourceConfig, d: SourceDeps): DoorSource {
@@ -21,8 +20,7 @@ export function buildSource(c: SourceConfig, d: SourceDeps): DoorSource {
     case 'tcp':
       return tcpSource({ name: c.name, host: c.host, port: c.port, controllerId: c.controllerId, log: d.log, registry: d.registry, syncedNow: d.syncedNow });
     case 'sim':
-      if (!d.sim) throw new TypeError(`source ${c.name}: the sim source needs the emulator (run via npm start)`);
-      return d.sim(c);
+      return simSource({ name: c.name, doors: c.doors, speed: c.speed, seed: c.seed, log: d.log, registry: d.registry, syncedNow: d.syncedNow });
     default:
       return c satisfies never;
   }
