@@ -66,7 +66,7 @@ export class DoorlinkSession {
     clearTimeout(this.#silence);
     const ms = this.hooks.silenceMs ?? Timing.heartbeatMs * 3;
     this.#silence = setTimeout(() => {
-      this.hooks.log.warn({ source: this.hooks.source, silenceMs: ms }, 'doorlink: no valid frame, link considered down');
+      this.hooks.log.warn({ silenceMs: ms }, 'doorlink: no valid frame, link considered down');
       this.stream.destroy(new Error(`no valid frame for ${ms} ms`));
     }, ms);
     this.#silence.unref();
@@ -98,7 +98,7 @@ export class DoorlinkSession {
         // Out-of-order retransmission makes seq gaps normal; the controller's own count of
         // overwritten events is the only reliable loss signal.
         if (m.dropped > this.#dropped) {
-          this.hooks.log.error({ source: this.hooks.source, controllerId: this.#controllerId, dropped: m.dropped }, 'doorlink: controller ring overflowed, events lost before they reached the agent');
+          this.hooks.log.error({ controllerId: this.#controllerId, dropped: m.dropped }, 'doorlink: controller ring overflowed, events lost before they reached the agent');
           this.hooks.onDropped(this.#controllerId, m.dropped - this.#dropped);
         }
         this.#dropped = m.dropped;
@@ -117,10 +117,10 @@ export class DoorlinkSession {
   #onHello(controllerId: string, lastSeq: number): void {
     const id = controllerId || this.hooks.controllerId;
     if (this.hooks.controllerId && controllerId && controllerId !== this.hooks.controllerId) {
-      this.hooks.log.warn({ source: this.hooks.source, configured: this.hooks.controllerId, reported: controllerId }, 'doorlink: controller id differs from config; using the reported one');
+      this.hooks.log.warn({ configured: this.hooks.controllerId, reported: controllerId }, 'doorlink: controller id differs from config; using the reported one');
     }
     this.#controllerId = id;
-    this.hooks.log.info({ source: this.hooks.source, controllerId: id, lastSeq }, 'doorlink: controller hello');
+    this.hooks.log.info({ controllerId: id, lastSeq }, 'doorlink: controller hello');
     const now = this.hooks.syncedNow();
     if (now !== null) this.#send({ type: 'time-set', time: Math.max(0, Math.round(now)) });
   }
@@ -138,7 +138,7 @@ export class DoorlinkSession {
     try {
       outcome = this.hooks.deliver(event);
     } catch (err) {
-      this.hooks.log.error({ err, source: this.hooks.source, seq: m.seq }, 'doorlink: deliver threw; not acking');
+      this.hooks.log.error({ err, seq: m.seq }, 'doorlink: deliver threw; not acking');
       outcome = 'failed';
     } finally {
       if (m.type === 'unlock') m.credential.fill(0);

@@ -107,7 +107,9 @@ export class StreamSource implements DoorSource {
     this.#status.detail = `connected to ${this.#o.target}`;
     this.#m.up.set({ source: this.name }, 1);
     this.#log.info({ target: this.#o.target }, 'source link up');
-    stream.on('error', (err) => this.#log.warn({ err: err.message }, 'source link error'));
+    stream.on('error', (err) => {
+      if (!this.#stopped) this.#log.warn({ err: err.message }, 'source link error');
+    });
     stream.once('close', () => {
       this.#session?.close();
       this.#session = undefined;
