@@ -41,8 +41,8 @@ export class Counters {
   read(pseudonym: string, sinceDay: string): ResidentCounts {
     const byCampaign: ResidentCounts['byCampaign'] = new Map();
     for (const r of this.#read.all(pseudonym, sinceDay) as { campaign: string; day: string; plays: number; completions: number }[]) {
-      let days = byCampaign.get(r.campaign);
-      if (!days) byCampaign.set(r.campaign, (days = new Map()));
+      const days = byCampaign.get(r.campaign) ?? new Map<string, { plays: number; completions: number }>();
+      byCampaign.set(r.campaign, days);
       days.set(r.day, { plays: r.plays, completions: r.completions });
     }
     const negative = new Set((this.#negative.all(pseudonym) as { campaign: string }[]).map((r) => r.campaign));
