@@ -43,6 +43,18 @@ describe('door events', () => {
   });
 });
 
+describe('durability settings', () => {
+  it('commits with WAL and synchronous=FULL, foreign keys on', () => {
+    const s = new Store({ path: join(dir(), 'a.db'), budget });
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    s.recordPassage('k1.a', 1, 'east-gate'); // relaxed commit restores FULL afterwards
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
+    s.close();
+  });
+});
+
 describe('impressions outbox', () => {
   it('device_seq is never reused, even after deletes and a restart', () => {
     const path = join(dir(), 'a.db');
