@@ -16,6 +16,10 @@ import { buildSource, type SourceDeps } from './sources.js';
 
 export interface AgentStore extends DoorEventSink {
   close(): void;
+  state: {
+    noteBoot(bootId: string, now: number): void;
+    correctClock(bootId: string, offsetMs: number, now: number): number;
+  };
 }
 
 export interface AgentDeps {
@@ -25,6 +29,7 @@ export interface AgentDeps {
   registry?: Registry;
   /** Told about dwell windows (the player issue plugs in here). */
   onWindow?: { opened(w: DwellWindow): void; closed(w: ClosedWindow): void };
+  clockCheckMs?: number;
 }
 
 export class Agent {
@@ -37,6 +42,7 @@ export class Agent {
   #dwell: DwellTracker | undefined;
   #dwellTimer: NodeJS.Timeout | undefined;
   #clockTimer: NodeJS.Timeout | undefined;
+  #correctionPending = false;
   #log: Logger;
 
   constructor(
@@ -61,6 +67,8 @@ export class Agent {
     const log = this.#log;
     const key = loadKeyFile(c.keyFile);
     this.#store = this.deps.openStore(c, log, this.registry);
+    this.#store.state.noteBoot(this.clock.bootId, Date.now());
+    if (this.clock.synced) this.#correctClock();
     const windows = metric(this.registry, 'doorcast_dwell_windows_total', (registers) => new Counter({ name: 'doorcast_dwell_windows_total', help: 'Dwell windows closed, by reason', labelNames: ['reason'], registers }));
     this.#dwell = new DwellTracker(c.dwell, {
       opened: (w) => {
@@ -89,12 +97,24 @@ export class Agent {
     await Promise.all(this.sources.map((s) => s.start(deliver)));
     if (c.metrics.enabled) this.#metrics = await serveMetrics(this.registry, c.metrics.host, c.metrics.port);
     this.#clockTimer = setInterval(() => {
-      if (this.clock.refresh()) log.info({ offsetMs: this.clock.offsetMs() }, 'clock synchronised');
-    }, 10_000);
+      if (this.clock.refresh() || this.#correctionPending) this.#correctClock();
+    }, this.deps.clockCheckMs ?? 10_000);
     this.#clockTimer.unref();
     this.#notify = sdNotifier(log);
     this.#notify.ready();
     log.info({ device: c.device.id, site: c.device.site, sources: c.sources.map((s) => `${s.name}:${s.kind}`), metricsPort: this.#metrics?.port }, 'agent started');
+  }
+
+  /** DESIGN.md rule 6: once synchronised, rows of this boot stamped before are corrected. */
+  #correctClock(): void {
+    try {
+      const n = this.#store?.state.correctClock(this.clock.bootId, this.clock.offsetMs(), Date.now()) ?? 0;
+      this.#correctionPending = false;
+      this.#log.info({ corrected: n, offsetMs: this.clock.offsetMs() }, 'clock synchronised; earlier records of this boot corrected');
+    } catch (err) {
+      this.#correctionPending = true;
+      this.#log.error({ err: (err as Error).message }, 'clock correction failed; will retry at the next check');
+    }
   }
 
   #scheduleDwell(): void {
