@@ -1,22 +1,28 @@
 // The store's bound (DESIGN.md rule 3). At the budget, the oldest door events are rolled up
-// into hourly counts per door instead of being dropped, and the roll-up is logged. The
-// impressions outbox is never touched: it shrinks only by cloud acks.
+// into hourly counts instead of being dropped, and each roll-up is logged in rollup_log. The
+// impressions outbox is never touched: it shrinks only by cloud acks. When the outbox (plus
+// what cannot be rolled up) alone is over the budget, the report says so and nothing is lost.
 import type { Db } from './database.js';
+import { rollUpOldest } from './rollup.js';
 
 export interface Budget {
+  /** Door events kept row by row; older ones become hourly counts. */
   maxDoorEvents: number;
+  /**
+   * Bytes of the main database file in use ((page_count − freelist_count) × page_size). The
+   * WAL comes on top and is bounded apart (wal_autocheckpoint, journal_size_limit: ~8 MiB).
+   */
   maxBytes: number;
 }
 
 export interface BudgetReport {
   rolledUp: number;
   doorEvents: number;
+  outboxDepth: number;
   bytes: number;
-  /** True when over budget and nothing more can be rolled up (the outbox alone is too big). */
+  /** True when still over budget with no door event left to roll up: the outbox alone is too big. */
   exceeded: boolean;
 }
-
-const HOUR = 3_600_000;
 
 export function usedBytes(db: Db): number {
   const pages = db.pragma('page_count', { simple: true }) as number;
@@ -24,45 +30,22 @@ export function usedBytes(db: Db): number {
   return (pages - free) * (db.pragma('page_size', { simple: true }) as number);
 }
 
-export function enforceBudget(db: Db, budget: Budget, now: number): BudgetReport {
-  const count = () => (db.prepare('SELECT count(*) AS n FROM door_events').get() as { n: number }).n;
-  let rolledUp = 0;
-  for (let round = 0; round < 8; round++) {
-    const rows = count();
-    const bytes = usedBytes(db);
-    const overRows = rows > budget.maxDoorEvents;
-    const overBytes = bytes > budget.maxBytes;
-    if ((!overRows && !overBytes) || rows === 0) break;
-    // Roll up down to 90% of the row budget (or a tenth of the rows when bytes are the problem),
-    // so the next insert does not trigger another roll-up at once.
-    const target = overRows ? rows - Math.floor(budget.maxDoorEvents * 0.9) : Math.max(1, Math.ceil(rows / 10));
-    rolledUp += rollUpOldest(db, target, overRows ? 'row budget' : 'byte budget', now);
-  }
-  const bytes = usedBytes(db);
-  const doorEvents = count();
-  return { rolledUp, doorEvents, bytes, exceeded: doorEvents > budget.maxDoorEvents || bytes > budget.maxBytes };
-}
+const count = (db: Db, table: 'door_events' | 'impressions_outbox') => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 
-/** Rolls the `n` oldest door events into hourly counts, in one durable transaction. */
-export function rollUpOldest(db: Db, n: number, reason: string, now: number): number {
-  return db.transaction(() => {
-    const edge = db.prepare('SELECT min(wall_time_ms) AS oldest, max(wall_time_ms) AS newest, count(*) AS n FROM (SELECT wall_time_ms FROM door_events ORDER BY wall_time_ms, id LIMIT ?)').get(n) as { oldest: number | null; newest: number | null; n: number };
-    if (!edge.n) return 0;
-    db.prepare(`
-      INSERT INTO door_event_rollups (hour_ms, door, kind, detail, count)
-      SELECT (wall_time_ms / ${HOUR}) * ${HOUR}, door, kind,
-             CASE kind WHEN 'unlock' THEN coalesce(method, '') || ':' || (CASE granted WHEN 1 THEN 'granted' ELSE 'denied' END)
-                       ELSE coalesce(state, '') END,
-             count(*)
-      FROM (SELECT * FROM door_events ORDER BY wall_time_ms, id LIMIT ?)
-      GROUP BY 1, 2, 3, 4
-      ON CONFLICT (hour_ms, door, kind, detail) DO UPDATE SET count = count + excluded.count`).run(n);
-    db.prepare(`
-      INSERT INTO seq_floor (controller_id, max_seq)
-      SELECT controller_id, max(seq) FROM (SELECT * FROM door_events ORDER BY wall_time_ms, id LIMIT ?) WHERE seq IS NOT NULL GROUP BY controller_id
-      ON CONFLICT (controller_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)`).run(n);
-    db.prepare('DELETE FROM door_events WHERE id IN (SELECT id FROM door_events ORDER BY wall_time_ms, id LIMIT ?)').run(n);
-    db.prepare('INSERT INTO rollup_log (at_ms, rows, oldest_ms, newest_ms, reason) VALUES (?, ?, ?, ?, ?)').run(now, edge.n, edge.oldest, edge.newest, reason);
-    return edge.n;
-  })();
+/** Rolls up until within budget, or until no door event is left. */
+export function enforceBudget(db: Db, budget: Budget, now: number): BudgetReport {
+  let rolledUp = 0;
+  // Each round rolls up at least a quarter of what is left, so 64 rounds always empty the table.
+  for (let round = 0; round < 64; round++) {
+    const rows = count(db, 'door_events');
+    const overRows = rows > budget.maxDoorEvents;
+    if (rows === 0 || (!overRows && usedBytes(db) <= budget.maxBytes)) break;
+    // Down to 90% of the row budget, so the next insert does not trigger another roll-up at
+    // once; for bytes, a quarter of the rows per round until the pages are free.
+    const n = overRows ? rows - Math.floor(budget.maxDoorEvents * 0.9) : Math.max(1, Math.ceil(rows / 4));
+    rolledUp += rollUpOldest(db, n, overRows ? 'row budget' : 'byte budget', now).rows;
+  }
+  const doorEvents = count(db, 'door_events');
+  const bytes = usedBytes(db);
+  return { rolledUp, doorEvents, outboxDepth: count(db, 'impressions_outbox'), bytes, exceeded: doorEvents > budget.maxDoorEvents || bytes > budget.maxBytes };
 }

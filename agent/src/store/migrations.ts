@@ -93,6 +93,48 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (pseudonym, at_ms)
   ) WITHOUT ROWID;
   `,
+  // 3: roll-ups get typed columns (method, outcome) and the clock state of the hours they
+  // count; rolled-up seqs are kept as exact ranges instead of a floor (a late event below
+  // the floor that was never stored must not be taken for a duplicate); the roll-up log says
+  // which local ids it took; oldest-first means insertion order, so the wall-time index
+  // (one more page per durable insert) goes; the outbox's age comes from its own stamps.
+  `
+  CREATE TABLE door_event_rollups_v3 (
+    hour_ms INTEGER NOT NULL,
+    door TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('unlock', 'door-state')),
+    method TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
+    count INTEGER NOT NULL CHECK (count > 0),
+    PRIMARY KEY (hour_ms, door, kind, method, outcome, clock_synced)
+  ) WITHOUT ROWID;
+  -- v2 detail was 'method:granted|denied' for unlocks and the state for door-state; v2 did
+  -- not record the clock state, so those hours are kept as synced.
+  INSERT INTO door_event_rollups_v3 (hour_ms, door, kind, method, outcome, clock_synced, count)
+    SELECT hour_ms, door, kind,
+      CASE kind WHEN 'unlock' THEN substr(detail, 1, instr(detail, ':') - 1) ELSE '' END,
+      CASE kind WHEN 'unlock' THEN substr(detail, instr(detail, ':') + 1) ELSE detail END,
+      1, count
+    FROM door_event_rollups;
+  DROP TABLE door_event_rollups;
+  ALTER TABLE door_event_rollups_v3 RENAME TO door_event_rollups;
+
+  CREATE TABLE rolled_seqs (
+    controller_id TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL CHECK (last_seq >= first_seq),
+    PRIMARY KEY (controller_id, first_seq)
+  ) WITHOUT ROWID;
+  -- v2 kept only the highest rolled-up seq; everything up to it counts as seen.
+  INSERT INTO rolled_seqs (controller_id, first_seq, last_seq) SELECT controller_id, 1, max_seq FROM seq_floor;
+  DROP TABLE seq_floor;
+
+  ALTER TABLE rollup_log ADD COLUMN first_id INTEGER;
+  ALTER TABLE rollup_log ADD COLUMN last_id INTEGER;
+  DROP INDEX door_events_wall;
+  ALTER TABLE impressions_outbox DROP COLUMN created_ms;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

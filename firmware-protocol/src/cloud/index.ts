@@ -3,6 +3,7 @@ export * from './ack.js';
 export * from './batch-packing.js';
 export * from './canonical-json.js';
 export * from './command.js';
+export * from './credentials.js';
 export * from './door-counts.js';
 export * from './examples.js';
 export * from './ids.js';

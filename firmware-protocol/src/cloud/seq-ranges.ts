@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DeviceSeqSchema } from './impressions.js';
 import { MAX_BATCH_RECORDS } from './limits.js';
 
-export type SeqRange = readonly [first: number, last: number];
+export type SeqRange = [first: number, last: number];
 
 export const SeqRangesSchema = z
   .array(z.tuple([DeviceSeqSchema, DeviceSeqSchema]).refine(([a, b]) => a <= b, 'range first must be ≤ last'))
@@ -12,7 +12,7 @@ export const SeqRangesSchema = z
 /** Sorted, merged ranges covering exactly `seqs` (duplicates allowed in the input). */
 export function toRanges(seqs: Iterable<number>): SeqRange[] {
   const sorted = [...new Set(seqs)].sort((a, b) => a - b);
-  const out: [number, number][] = [];
+  const out: SeqRange[] = [];
   for (const s of sorted) {
     const last = out[out.length - 1];
     if (last && s === last[1] + 1) last[1] = s;
@@ -22,7 +22,7 @@ export function toRanges(seqs: Iterable<number>): SeqRange[] {
 }
 
 /** Every seq in `ranges`, ascending. Throws RangeError past `limit` (acks cover one batch). */
-export function expandRanges(ranges: readonly SeqRange[], limit = MAX_BATCH_RECORDS): number[] {
+export function expandRanges(ranges: ReadonlyArray<readonly [number, number]>, limit = MAX_BATCH_RECORDS): number[] {
   const out: number[] = [];
   for (const [a, b] of ranges) {
     if (b - a + 1 + out.length > limit) throw new RangeError(`ranges cover more than ${limit} seqs`);
@@ -31,6 +31,6 @@ export function expandRanges(ranges: readonly SeqRange[], limit = MAX_BATCH_RECO
   return out;
 }
 
-export function rangesContain(ranges: readonly SeqRange[], seq: number): boolean {
+export function rangesContain(ranges: ReadonlyArray<readonly [number, number]>, seq: number): boolean {
   return ranges.some(([a, b]) => seq >= a && seq <= b);
 }

@@ -1,0 +1,173 @@
+// Compiles, signs and publishes each device's manifest, retained, on its manifest topic; a
+// change of content publishes version + 1. CLOUD-LINK.md §6.5
+import { createHash } from 'node:crypto';
+import type { IdentityStore } from '../auth/identities.js';
+import {
+  canonicalJson,
+  type DeviceRef,
+  encodeManifestEnvelope,
+  type ManifestBody,
+  type ManifestEnvelope,
+  signManifest,
+  topicFor,
+} from '../contract.js';
+import type { CreativeStore } from '../creatives/creative-store.js';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../obs/log.js';
+import type { BrokerMetrics } from '../obs/metrics.js';
+import type { CampaignTable } from './campaigns.js';
+import { compileManifest } from './compile.js';
+import type { SigningKey } from './signing-key.js';
+
+export interface ManifestPublisherOptions {
+  db: Db;
+  identities: IdentityStore;
+  campaigns: CampaignTable;
+  creatives: CreativeStore;
+  key: SigningKey;
+  /** Publishes on the broker (QoS 1); an empty retained payload clears the topic. */
+  publish(topic: string, payload: Buffer, retain: boolean): Promise<void>;
+  defaultTimezone: string;
+  refreshIntervalMs: number;
+  metrics: BrokerMetrics;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface PublishedManifest {
+  version: number;
+  envelope: ManifestEnvelope;
+  creatives: ReadonlySet<string>;
+}
+
+interface Row {
+  site: string;
+  device: string;
+  version: number;
+  content_sha256: string;
+  envelope: string;
+}
+
+const key = (r: DeviceRef) => `${r.site}/${r.device}`;
+
+export class ManifestPublisher {
+  readonly #o: ManifestPublisherOptions;
+  readonly #now: () => Date;
+  readonly #current = new Map<string, PublishedManifest & { contentSha256: string }>();
+  readonly #cleared = new Set<string>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #get;
+  readonly #put;
+
+  constructor(o: ManifestPublisherOptions) {
+    this.#o = o;
+    this.#now = o.now ?? (() => new Date());
+    this.#get = o.db.prepare<[string, string], Row>('SELECT * FROM manifests WHERE site = ? AND device = ?');
+    this.#put = o.db.prepare(`INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, content_sha256 = excluded.content_sha256,
+        envelope = excluded.envelope, issued_at = excluded.issued_at`);
+  }
+
+  /** Re-publishes every stored manifest (retained state does not survive a restart), then refreshes. */
+  async start(): Promise<void> {
+    for (const r of this.#o.identities.list('device')) {
+      if (r.identity.kind !== 'device' || r.revokedAt !== null) continue;
+      const row = this.#get.get(r.identity.site, r.identity.device);
+      if (row) {
+        this.#remember(r.identity, row.version, row.content_sha256, JSON.parse(row.envelope) as ManifestEnvelope);
+        await this.#o.publish(topicFor('manifest', r.identity), Buffer.from(row.envelope), true);
+      }
+    }
+    await this.refresh();
+    this.#timer = setInterval(() => {
+      this.refresh().catch((err: Error) => this.#o.log.error({ err }, 'manifest refresh failed'));
+    }, this.#o.refreshIntervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#chain.catch(() => undefined);
+  }
+
+  /** Recompiles every device; publishes those whose content changed. Returns what it published. */
+  refresh(): Promise<DeviceRef[]> {
+    return this.#serial(async () => {
+      const changed: DeviceRef[] = [];
+      for (const r of this.#o.identities.list('device')) {
+        if (r.identity.kind !== 'device') continue;
+        const ref = { site: r.identity.site, device: r.identity.device };
+        if (r.revokedAt !== null) await this.#clear(ref);
+        else if (await this.#refreshOne(ref)) changed.push(ref);
+      }
+      return changed;
+    });
+  }
+
+  /** The manifest last published for a device. */
+  current(ref: DeviceRef): PublishedManifest | null {
+    return this.#current.get(key(ref)) ?? null;
+  }
+
+  /** A device may fetch the creatives its current manifest lists. */
+  mayFetch(ref: DeviceRef, sha256: string): boolean {
+    return this.#current.get(key(ref))?.creatives.has(sha256) ?? false;
+  }
+
+  #serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(f, f);
+    this.#chain = p.catch(() => undefined);
+    return p;
+  }
+
+  async #refreshOne(ref: DeviceRef): Promise<boolean> {
+    this.#cleared.delete(key(ref));
+    const o = this.#o;
+    const { content, skipped } = compileManifest({
+      ref,
+      campaigns: o.campaigns.forSite(ref.site),
+      site: o.campaigns.site(ref.site),
+      defaultTimezone: o.defaultTimezone,
+      creativeBytes: (sha) => o.creatives.stat(sha)?.bytes ?? null,
+    });
+    const contentSha256 = createHash('sha256').update(canonicalJson(content)).digest('hex');
+    const row = this.#get.get(ref.site, ref.device);
+    if (row?.content_sha256 === contentSha256) {
+      if (!this.#current.has(key(ref))) {
+        this.#remember(ref, row.version, contentSha256, JSON.parse(row.envelope) as ManifestEnvelope);
+        await o.publish(topicFor('manifest', ref), Buffer.from(row.envelope), true);
+      }
+      return false;
+    }
+    for (const s of skipped) {
+      o.metrics.manifestCampaignsSkipped.inc({ reason: s.reason });
+      o.log.warn({ ...ref, campaignId: s.campaignId, reason: s.reason }, 'campaign left out of manifest');
+    }
+    const version = (row?.version ?? 0) + 1;
+    const body: ManifestBody = { ...content, version, issuedAt: this.#now().toISOString() };
+    const envelope = signManifest(body, o.key.privateKey, o.key.keyId);
+    const payload = encodeManifestEnvelope(envelope);
+    // Stored before published: a restart never re-issues a version number.
+    this.#put.run(ref.site, ref.device, version, contentSha256, payload.toString(), body.issuedAt);
+    this.#remember(ref, version, contentSha256, envelope);
+    await o.publish(topicFor('manifest', ref), payload, true);
+    o.metrics.manifestsPublished.inc();
+    o.log.info({ ...ref, version, campaigns: content.campaignSet.campaigns.length }, 'manifest published');
+    return true;
+  }
+
+  /** A revoked device loses its retained manifest (the row stays, so versions keep rising). */
+  async #clear(ref: DeviceRef): Promise<void> {
+    if (this.#cleared.has(key(ref))) return;
+    this.#cleared.add(key(ref));
+    this.#current.delete(key(ref));
+    await this.#o.publish(topicFor('manifest', ref), Buffer.alloc(0), true);
+  }
+
+  #remember(ref: DeviceRef, version: number, contentSha256: string, envelope: ManifestEnvelope): void {
+    const body = JSON.parse(envelope.body) as ManifestBody;
+    this.#current.set(key(ref), { version, envelope, contentSha256, creatives: new Set(body.creatives.map((c) => c.sha256)) });
+  }
+}

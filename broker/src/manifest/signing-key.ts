@@ -1,0 +1,49 @@
+// The manifest signing key: Ed25519, generated on first start, kept in the state dir (0600).
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keyIdFor, type ManifestKeyPair, publicKeyToBase64 } from '../contract.js';
+
+export const SIGNING_KEY_FILE = 'manifest-signing-key.pem';
+
+export class SigningKeyError extends Error {
+  override readonly name = 'SigningKeyError';
+  constructor(
+    readonly code: 'permissions' | 'invalid',
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+export interface SigningKey extends ManifestKeyPair {
+  /** Raw public key, base64: what devices are provisioned with. */
+  publicKeyBase64: string;
+}
+
+export function loadOrCreateSigningKey(stateDir: string): SigningKey {
+  const path = join(stateDir, SIGNING_KEY_FILE);
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'w' });
+    renameSync(tmp, path);
+    pem = readFileSync(path, 'utf8');
+  }
+  // Whoever reads this key can sign manifests for every device.
+  if ((statSync(path).mode & 0o077) !== 0) throw new SigningKeyError('permissions', path, 'signing key must not be readable by group or others (chmod 600)');
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch (err) {
+    throw new SigningKeyError('invalid', path, `not a PEM private key: ${(err as Error).message}`);
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new SigningKeyError('invalid', path, `expected an ed25519 key, found ${privateKey.asymmetricKeyType}`);
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdFor(publicKey), publicKeyBase64: publicKeyToBase64(publicKey) };
+}
