@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ImpressionRecordSchema } from './cloud-contract.js';
 import { StoreError } from './errors.js';
 import { Store } from './store.js';
 import { BOOT_A, BOOT_B, openStore, play, pseudonym, ROOMY, stamp, T0, tempDir } from './testing.js';
@@ -25,7 +26,10 @@ describe('impressions outbox', () => {
     const s = openStore();
     const p = play({ pseudonym: null, outcome: 'failed', firstFrameLatencyMs: null, framesShown: 0 });
     const seq = s.outbox.append(p, stamp({ wallMs: T0 + 123, monoMs: 777, clockSynced: false }));
-    expect(s.outbox.readOldest(1)).toEqual([{ ...p, deviceSeq: seq, wallTime: '2026-01-01T07:00:00.123Z', bootId: BOOT_A, monoMs: 777, clockSynced: false }]);
+    const [queued] = s.outbox.readOldest(1);
+    expect(queued).toEqual({ ...p, deviceSeq: seq, wallTime: '2026-01-01T07:00:00.123Z', bootId: BOOT_A, monoMs: 777, clockSynced: false });
+    // What the outbox holds is what the cloud accepts (CLOUD-LINK.md §5.1), unchanged.
+    expect(ImpressionRecordSchema.parse(queued)).toEqual(queued);
   });
 
   it('reads oldest first after a cursor, deletes idempotently, reports depth and age', () => {

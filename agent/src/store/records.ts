@@ -1,18 +1,15 @@
 // What the store accepts, checked at its boundary: a row that does not parse is rejected with
 // the field path and nothing is written (DESIGN.md rule 4). The pseudonym pattern is the last
 // guard against a raw credential reaching the disk (rule 5): a card number cannot match it.
+// Names, pseudonyms and the impression record come from the cloud-link contract.
 import { DOOR_STATES, METHODS } from '@doorcast/firmware-protocol';
 import { z } from 'zod';
 import type { Stamp } from '../clock/clock.js';
 import type { DoorEventRow } from '../ingest/pipeline.js';
+import { type ImpressionRecord, ImpressionRecordSchema, NameSchema, PseudonymSchema, UuidSchema } from './cloud-contract.js';
 import { StoreError } from './errors.js';
 
-/** `<keyId>.<22 base64url chars>`, as identity/pseudonymise.ts makes it (CLOUD-LINK.md §2.2). */
-export const PseudonymSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{22}$/, 'pseudonym: <keyId>.<22 base64url chars>, never a raw credential');
-/** Campaign, creative and segment names (CLOUD-LINK.md §2). */
-export const NameSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'name: 1–128 of A–Z a–z 0–9 . _ : -');
+export { NameSchema, PseudonymSchema };
 /** A site-local calendar day. */
 export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'day: YYYY-MM-DD');
 
@@ -60,42 +57,19 @@ export const DoorEventRowSchema = z
     need((r.pseudonym === null) === (r.keyId === null), 'keyId', 'keyId is set exactly when there is a pseudonym');
   }) satisfies z.ZodType<DoorEventRow>;
 
-const latencyMs = z.number().finite().min(0).max(24 * 3600 * 1000);
-const frames = z.int().min(0).max(1_000_000);
-
 /**
- * One play as the player reports it: the fields of the cloud's impression record
- * (CLOUD-LINK.md §5.1) except the ones the store owns, deviceSeq and the time stamp.
+ * One play as the player reports it: the cloud's impression record (CLOUD-LINK.md §5.1)
+ * without the fields the store owns, deviceSeq and the time stamp. Strict: nothing unknown is
+ * persisted.
  */
-export const PlaySchema = z.strictObject({
-  impressionId: z.uuid(),
-  campaignId: NameSchema,
-  creativeId: NameSchema,
-  /** Door number on the controller (doorlink: 1–16). */
-  door: z.int().min(1).max(16),
-  pseudonym: PseudonymSchema.nullable(),
-  segments: z.array(NameSchema).max(32),
-  decisionLatencyMs: latencyMs,
-  /** null when no frame was shown (outcome failed). */
-  firstFrameLatencyMs: latencyMs.nullable(),
-  framesShown: frames,
-  framesExpected: frames,
-  outcome: z.enum(['completed', 'interrupted', 'failed']),
-});
+export const PlaySchema = z.strictObject(ImpressionRecordSchema.omit({ deviceSeq: true, wallTime: true, bootId: true, monoMs: true, clockSynced: true }).shape);
 export type Play = z.infer<typeof PlaySchema>;
 
 /** Impressions go to the cloud, whose contract wants the kernel boot id (a UUID). */
-export const ImpressionStampSchema = StampSchema.extend({ bootId: z.uuid() });
+export const ImpressionStampSchema = StampSchema.extend({ bootId: UuidSchema });
 
 /** An outbox row as the cloud link sends it: the play, its device sequence number and its (corrected) time. */
-export interface QueuedImpression extends Play {
-  deviceSeq: number;
-  /** ISO 8601 UTC, from wall_time_ms (rewritten by correctClock). */
-  wallTime: string;
-  bootId: string;
-  monoMs: number;
-  clockSynced: boolean;
-}
+export type QueuedImpression = Play & Pick<ImpressionRecord, 'deviceSeq' | 'wallTime' | 'bootId' | 'monoMs' | 'clockSynced'>;
 
 export const CounterDeltaSchema = z.strictObject({
   pseudonym: PseudonymSchema,
