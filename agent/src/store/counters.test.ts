@@ -71,3 +71,17 @@ describe('resident counters', () => {
     expect(() => s.counters.read('4111111111111111', '2026-01-01')).toThrow(/pseudonym/);
   });
 });
+
+describe('passage history', () => {
+  it('keeps pseudonymous passages (NORMAL commits), ignores a repeat, prunes by time, rejects raw ids', () => {
+    const s = openStore();
+    s.recordPassage(pseudonym(1), 1000, 'east-gate');
+    s.recordPassage(pseudonym(1), 1000, 'east-gate');
+    s.recordPassage(pseudonym(1), 5000, 'west-gate');
+    expect(() => s.recordPassage('0004123456', 6000, 'east-gate')).toThrow(/pseudonym/);
+    expect(s.db.prepare('SELECT count(*) FROM passages').pluck().get()).toBe(2);
+    expect(s.prunePassages(2000)).toBe(1);
+    expect(s.db.prepare('SELECT door FROM passages').pluck().all()).toEqual(['west-gate']);
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+});
