@@ -37,6 +37,9 @@ export class DoorlinkSession {
   #dropped = 0;
   #silence: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Events decoded in this tick, committed together at its end (group commit). */
+  #pending: { m: Extract<Message, { type: 'unlock' | 'door-state' }>; event: SourceEvent }[] = [];
+  #flushScheduled = false;
 
   constructor(
     readonly stream: Duplex,
@@ -134,20 +137,32 @@ export class DoorlinkSession {
       m.type === 'unlock'
         ? { ...base, kind: 'unlock', method: m.method, granted: m.granted, reason: m.reason, credential: m.credential }
         : { ...base, kind: 'door-state', state: m.state };
-    let outcome: ReturnType<Deliver>;
+    this.#pending.push({ m, event });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  /** Stores everything decoded this tick in one transaction, then acks each (PROTOCOL.md §4.4). */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    const deliver = this.hooks.deliver;
+    let outcomes: ReturnType<Deliver>[];
     try {
-      outcome = this.hooks.deliver(event);
+      outcomes = deliver.batch ? deliver.batch(batch.map((b) => b.event)) : batch.map((b) => deliver(b.event));
     } catch (err) {
-      this.hooks.log.error({ err, seq: m.seq }, 'doorlink: deliver threw; not acking');
-      outcome = 'failed';
-    } finally {
+      this.hooks.log.error({ err, events: batch.length }, 'doorlink: deliver threw; not acking');
+      outcomes = batch.map(() => 'failed');
+    }
+    batch.forEach(({ m, event }, i) => {
       if (m.type === 'unlock') m.credential.fill(0);
-    }
-    this.hooks.onEvent(event, outcome);
-    if (outcome === 'failed') {
-      this.#send({ type: 'nak', seq: m.seq, reason: 'storage-unavailable' });
-      return;
-    }
-    this.#send({ type: 'ack', seq: m.seq });
+      const outcome = outcomes[i] ?? 'failed';
+      this.hooks.onEvent(event, outcome);
+      this.#send(outcome === 'failed' ? { type: 'nak', seq: m.seq, reason: 'storage-unavailable' } : { type: 'ack', seq: m.seq });
+    });
   }
 }

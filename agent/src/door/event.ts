@@ -39,4 +39,8 @@ export type SourceEvent = SourceUnlock | SourceDoorState;
  * - failed: not stored (disk full, database gone); do not ack, the controller retries.
  */
 export type Delivery = 'stored' | 'duplicate' | 'failed';
-export type Deliver = (event: SourceEvent) => Delivery;
+/**
+ * Hands one event over. `batch`, when present, stores several in one durable transaction
+ * (group commit: one fsync for a burst, each event acked only after it).
+ */
+export type Deliver = ((event: SourceEvent) => Delivery) & { batch?: (events: SourceEvent[]) => Delivery[] };

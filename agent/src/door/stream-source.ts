@@ -118,7 +118,8 @@ export class StreamSource implements DoorSource {
     });
     this.#session = new DoorlinkSession(stream, {
       source: this.name,
-      deliver: (e) => this.#deliver!(e),
+      // Passed through as is: its `batch` is what makes group commit work.
+      deliver: this.#deliver!,
       log: this.#log,
       controllerId: this.#o.controllerId,
       silenceMs: this.#o.silenceMs,

@@ -3,7 +3,7 @@
 // throws, so no failure here can reach a door (rule 1).
 import type { Clock } from '../clock/clock.js';
 import type { DwellTracker } from '../door/dwell.js';
-import type { Delivery, SourceEvent } from '../door/event.js';
+import type { Deliver, Delivery, SourceEvent } from '../door/event.js';
 import type { SiteKey } from '../identity/keys.js';
 import { pseudonymise } from '../identity/pseudonymise.js';
 import type { Logger } from '../obs/log.js';
@@ -32,6 +32,8 @@ export interface DoorEventRow {
 export interface DoorEventSink {
   /** Durable when it returns; throws when it cannot store (disk full, closed). */
   insertDoorEvent(row: DoorEventRow): 'stored' | 'duplicate';
+  /** Runs fn in one transaction, durable when it returns; throws if the commit fails. */
+  transaction<T>(fn: () => T): T;
 }
 
 export interface PipelineDeps {
@@ -45,18 +47,18 @@ export interface PipelineDeps {
   registry: Registry;
 }
 
-export function createDeliver(d: PipelineDeps): (e: SourceEvent) => Delivery {
+export function createDeliver(d: PipelineDeps): Deliver {
   const failures = metric(d.registry, 'doorcast_store_write_failures_total', (registers) => new Counter({ name: 'doorcast_store_write_failures_total', help: 'Door events that could not be stored (not acked; the controller retries)', labelNames: ['reason'], registers }));
   const log = d.log.child({ part: 'ingest' });
-  return (e) => {
+
+  const toRow = (e: SourceEvent): DoorEventRow => {
     const stamp = d.clock.stamp();
-    const door = d.doorId(e.source, e.door);
     const pseudonym = e.kind === 'unlock' ? pseudonymise(d.key, e.credential) : null;
-    const row: DoorEventRow = {
+    return {
       controllerId: e.controllerId,
       seq: e.seq,
       source: e.source,
-      door,
+      door: d.doorId(e.source, e.door),
       kind: e.kind,
       method: e.kind === 'unlock' ? e.method : null,
       granted: e.kind === 'unlock' ? e.granted : null,
@@ -70,24 +72,37 @@ export function createDeliver(d: PipelineDeps): (e: SourceEvent) => Delivery {
       monoMs: stamp.monoMs,
       clockSynced: stamp.clockSynced,
     };
-    let outcome: 'stored' | 'duplicate';
-    try {
-      outcome = d.store.insertDoorEvent(row);
-    } catch (err) {
-      const reason = (err as { code?: string }).code ?? 'error';
-      failures.inc({ reason });
-      log.error({ reason, err: (err as Error).message, controllerId: e.controllerId, seq: e.seq }, 'door event not stored; the controller will retry');
-      return 'failed';
-    }
-    // Only a first delivery moves the screen; a retransmission is old news.
-    if (outcome === 'stored') {
-      try {
-        if (e.kind === 'unlock' && e.granted) d.dwell.unlock(door, stamp.wallMs, e.method, pseudonym);
-        else if (e.kind === 'door-state') d.dwell.doorState(door, e.state, stamp.wallMs);
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'dwell tracking failed; event is stored');
-      }
-    }
-    return outcome;
   };
+
+  const failed = (err: unknown, events: SourceEvent[]): Delivery[] => {
+    const reason = (err as { code?: string }).code ?? 'error';
+    failures.inc({ reason }, events.length);
+    log.error({ reason, err: (err as Error).message, events: events.length, firstSeq: events[0]?.seq }, 'door events not stored; the controller will retry');
+    return events.map(() => 'failed');
+  };
+
+  // Only a first delivery moves the screen; a retransmission is old news.
+  const afterCommit = (e: SourceEvent, row: DoorEventRow, outcome: 'stored' | 'duplicate') => {
+    if (outcome !== 'stored') return;
+    try {
+      if (e.kind === 'unlock' && e.granted) d.dwell.unlock(row.door, row.wallTimeMs, e.method, row.pseudonym);
+      else if (e.kind === 'door-state') d.dwell.doorState(row.door, e.state, row.wallTimeMs);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'dwell tracking failed; event is stored');
+    }
+  };
+
+  const batch = (events: SourceEvent[]): Delivery[] => {
+    const rows = events.map(toRow);
+    let outcomes: ('stored' | 'duplicate')[];
+    try {
+      outcomes = d.store.transaction(() => rows.map((r) => d.store.insertDoorEvent(r)));
+    } catch (err) {
+      return failed(err, events);
+    }
+    for (const [i, e] of events.entries()) afterCommit(e, rows[i]!, outcomes[i]!);
+    return outcomes;
+  };
+
+  return Object.assign((e: SourceEvent): Delivery => batch([e])[0]!, { batch });
 }

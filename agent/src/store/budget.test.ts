@@ -11,10 +11,13 @@ describe('budget', () => {
   it('rolls the oldest door events into hourly counts; totals preserved exactly; impressions untouched', () => {
     const s = openStore({ budget: { maxDoorEvents: 1000, maxBytes: 2 ** 30 }, budgetEvery: Number.MAX_SAFE_INTEGER });
     // One event a minute for 25 hours, alternating unlock (granted / denied) and door state.
-    for (let i = 1; i <= 1500; i++) {
-      const wallTimeMs = T0 + i * 60_000;
-      s.insertDoorEvent(i % 2 ? row(i, { wallTimeMs, granted: i % 3 !== 0 }) : doorState(i, i % 4 ? 'opened' : 'closed', { wallTimeMs }));
-    }
+    // One transaction for speed: per-insert durability is durability.test.ts's subject.
+    s.transaction(() => {
+      for (let i = 1; i <= 1500; i++) {
+        const wallTimeMs = T0 + i * 60_000;
+        s.insertDoorEvent(i % 2 ? row(i, { wallTimeMs, granted: i % 3 !== 0 }) : doorState(i, i % 4 ? 'opened' : 'closed', { wallTimeMs }));
+      }
+    });
     for (let i = 0; i < 50; i++) s.outbox.append(play(), stamp());
     const r = s.enforceBudget(T0 + 999);
     expect(r).toMatchObject({ rolledUp: 600, doorEvents: 900, outboxDepth: 50, exceeded: false });
@@ -43,7 +46,9 @@ describe('budget', () => {
   it('keeps recognising retransmissions of rolled-up events, but not seqs that never arrived', () => {
     const s = openStore({ budget: { maxDoorEvents: 1000, maxBytes: 2 ** 30 }, budgetEvery: Number.MAX_SAFE_INTEGER });
     // Seq 50 and 70..79 fail to store the first time (disk full): the controller still holds them.
-    for (let i = 1; i <= 1200; i++) if (i !== 50 && (i < 70 || i > 79)) s.insertDoorEvent(row(i));
+    s.transaction(() => {
+      for (let i = 1; i <= 1200; i++) if (i !== 50 && (i < 70 || i > 79)) s.insertDoorEvent(row(i));
+    });
     s.enforceBudget();
     expect(s.db.prepare('SELECT first_seq, last_seq FROM rolled_seqs ORDER BY first_seq').raw().all()).toEqual([
       [1, 49],
@@ -57,7 +62,9 @@ describe('budget', () => {
     expect(s.insertDoorEvent(row(75))).toBe('stored');
     // A second roll-up takes 50 and 75 (the oldest rows once the rest is gone): ranges merge.
     s.db.prepare('DELETE FROM door_events WHERE seq NOT IN (50, 75)').run();
-    for (let i = 1; i <= 1001; i++) s.insertDoorEvent(row(i, { controllerId: 'DC-2' }));
+    s.transaction(() => {
+      for (let i = 1; i <= 1001; i++) s.insertDoorEvent(row(i, { controllerId: 'DC-2' }));
+    });
     s.enforceBudget();
     expect(s.db.prepare("SELECT first_seq, last_seq FROM rolled_seqs WHERE controller_id = 'DC-1' ORDER BY first_seq").raw().all()).toEqual([
       [1, 69],
@@ -70,14 +77,18 @@ describe('budget', () => {
 
   it('rolls up on its own every budgetEvery stored events', () => {
     const s = openStore({ budget: { maxDoorEvents: 1000, maxBytes: 2 ** 30 }, budgetEvery: 100 });
-    for (let i = 1; i <= 2000; i++) s.insertDoorEvent(row(i));
+    s.transaction(() => {
+      for (let i = 1; i <= 2000; i++) s.insertDoorEvent(row(i));
+    });
     expect(s.doorEvents.count()).toBeLessThanOrEqual(1000);
     expect(sumRolled(s) + s.doorEvents.count()).toBe(2000);
   });
 
   it('rolls up by bytes when the file is over its byte budget', () => {
     const s = openStore({ budget: { maxDoorEvents: 1_000_000, maxBytes: 256 * 1024 }, budgetEvery: Number.MAX_SAFE_INTEGER });
-    for (let i = 1; i <= 4000; i++) s.insertDoorEvent(row(i));
+    s.transaction(() => {
+      for (let i = 1; i <= 4000; i++) s.insertDoorEvent(row(i));
+    });
     const r = s.enforceBudget();
     expect(r.bytes).toBeLessThanOrEqual(256 * 1024);
     expect(r.exceeded).toBe(false);
@@ -90,7 +101,9 @@ describe('budget', () => {
     const registry = new Registry();
     const path = join(tempDir(), 'a.db');
     const s = new Store({ path, budget: { maxDoorEvents: 1000, maxBytes: 64 * 1024 }, registry, budgetEvery: Number.MAX_SAFE_INTEGER });
-    for (let i = 0; i < 400; i++) s.outbox.append(play({ segments: Array.from({ length: 30 }, (_, k) => `segment-${k}-${'x'.repeat(20)}`) }), stamp());
+    s.transaction(() => {
+      for (let i = 0; i < 400; i++) s.outbox.append(play({ segments: Array.from({ length: 30 }, (_, k) => `segment-${k}-${'x'.repeat(20)}`) }), stamp());
+    });
     for (let i = 1; i <= 10; i++) s.insertDoorEvent(row(i));
     const r = s.enforceBudget();
     expect(r).toMatchObject({ exceeded: true, doorEvents: 0, rolledUp: 10, outboxDepth: 400 });

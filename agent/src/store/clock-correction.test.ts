@@ -49,7 +49,9 @@ describe('clock correction (DESIGN.md rule 6)', () => {
 
   it('rolled-up hours of uncorrected events are marked unsynced', () => {
     const s = openStore({ budget: { maxDoorEvents: 1000, maxBytes: 2 ** 30 }, budgetEvery: Number.MAX_SAFE_INTEGER });
-    for (let i = 1; i <= 1200; i++) s.insertDoorEvent(row(i, { clockSynced: i > 100, wallTimeMs: i > 100 ? SYNCED_AT + i : 86_400_000 + i }));
+    s.transaction(() => {
+      for (let i = 1; i <= 1200; i++) s.insertDoorEvent(row(i, { clockSynced: i > 100, wallTimeMs: i > 100 ? SYNCED_AT + i : 86_400_000 + i }));
+    });
     s.enforceBudget();
     expect(s.db.prepare('SELECT clock_synced, sum(count) AS n FROM door_event_rollups GROUP BY clock_synced').all()).toEqual([
       { clock_synced: 0, n: 100 },

@@ -15,7 +15,9 @@ describe('store metrics', () => {
     let now = stamp({ monoMs: 5000 });
     const s = new Store({ path: join(tempDir(), 'a.db'), budget: { maxDoorEvents: 1000, maxBytes: 2 ** 30 }, registry, budgetEvery: Number.MAX_SAFE_INTEGER, stamp: () => now });
     try {
-      for (let i = 1; i <= 1100; i++) s.insertDoorEvent(row(i));
+      s.transaction(() => {
+        for (let i = 1; i <= 1100; i++) s.insertDoorEvent(row(i));
+      });
       s.outbox.append(play(), stamp({ monoMs: 5000 }));
       s.outbox.append(play(), stamp({ monoMs: 6000 }));
       now = stamp({ monoMs: 65_000 });

@@ -178,6 +178,7 @@ export class ControllerEmulator extends EventEmitter {
         if (this.ring.ack(m.seq) && !this.acked.has(m.seq)) {
           this.acked.add(m.seq);
           this.emit('acked', m.seq);
+          this.#flush(); // a freed window slot is used at once, as a controller would
         }
         return;
       case 'nak':

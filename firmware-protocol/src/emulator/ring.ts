@@ -66,12 +66,14 @@ export class EventRing {
   due(now: number): DoorEventMessage[] {
     const out: DoorEventMessage[] = [];
     let inFlight = 0;
-    for (const e of this.#entries) {
-      if (e.inFlight && e.dueAt > now) inFlight++;
-    }
+    // Entries go out oldest first, so the in-flight ones sit at the front: one pass that
+    // stops when the window is full is O(window), not O(ring).
     for (const e of this.#entries) {
       if (inFlight >= this.options.window) break;
-      if (e.inFlight && e.dueAt > now) continue;
+      if (e.inFlight && e.dueAt > now) {
+        inFlight++;
+        continue;
+      }
       const backoff = Math.min(this.options.retransmitMaxMs, this.options.retransmitMs * 2 ** Math.min(e.sends, 16));
       e.sends++;
       e.inFlight = true;
