@@ -3,7 +3,7 @@ import type { Identity } from '../auth/usernames.js';
 import { decidePublish, decideSubscribe } from './policy.js';
 
 const dev: Identity = { kind: 'device', username: 'maple/gate-1', site: 'maple', device: 'gate-1' };
-const op: Identity = { kind: 'operator', username: 'op:ops', name: 'ops' };
+const op: Identity = { kind: 'operator', username: 'op.ops', name: 'ops' };
 const T = (rest: string) => `doorcast/v1/${rest}`;
 
 describe('ACL policy (CLOUD-LINK.md §3.3)', () => {

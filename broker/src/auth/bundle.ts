@@ -14,9 +14,9 @@ export interface PublicUrls {
 export function publicUrls(config: BrokerConfig, ports: { tcp?: number | null; tls?: number | null; http: number }): PublicUrls {
   const m = config.mqtt;
   const h = config.http;
-  const derived = m.tls && ports.tls
+  const derived = m.tls && ports.tls != null
     ? `mqtts://${m.tls.host}:${ports.tls}`
-    : m.tcp && ports.tcp
+    : m.tcp && ports.tcp != null
       ? `mqtt://${m.tcp.host}:${ports.tcp}`
       : `ws://${h.host}:${ports.http}/mqtt`;
   return { brokerUrl: config.publicUrls.mqtt ?? derived, httpUrl: config.publicUrls.http ?? `http://${h.host}:${ports.http}` };

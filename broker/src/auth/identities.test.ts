@@ -57,8 +57,8 @@ describe('IdentityStore', () => {
 
   it('keeps operators apart from devices', async () => {
     const op = await ids.addOperator('ops');
-    expect(op.identity).toEqual({ kind: 'operator', username: 'op:ops', name: 'ops' });
-    expect(ids.list('operator').map((r) => r.identity.username)).toEqual(['op:ops']);
+    expect(op.identity).toEqual({ kind: 'operator', username: 'op.ops', name: 'ops' });
+    expect(ids.list('operator').map((r) => r.identity.username)).toEqual(['op.ops']);
     expect(ids.list('device').every((r) => r.identity.kind === 'device')).toBe(true);
   });
 
@@ -69,7 +69,7 @@ describe('IdentityStore', () => {
     ['maple/gate-1', 'maple/gate-1/', false],
     ['maple/gate-1', 'maple/gate-1/a/b', false],
     ['maple/gate-1', '', false],
-    ['op:ops', 'op:ops/console', true],
+    ['op.ops', 'op.ops/console', true],
   ])('client id rule: %s may use %j → %s', (user, cid, ok) => {
     expect(clientIdAllowed(user, cid)).toBe(ok);
   });

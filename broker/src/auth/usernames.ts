@@ -9,10 +9,13 @@ export function deviceUsername(site: string, device: string): string {
   return `${site}/${device}`;
 }
 
-/** An operator's username is `op:<name>`: never mistaken for a device. */
+/**
+ * An operator's username is `op.<name>`: without a '/', never mistaken for a device, and
+ * without a ':', usable in HTTP Basic (RFC 7617 §2).
+ */
 export function operatorUsername(name: string): string {
   if (!isId(name)) throw new TypeError('operator name: 1–64 of a–z 0–9 -');
-  return `op:${name}`;
+  return `op.${name}`;
 }
 
 /**

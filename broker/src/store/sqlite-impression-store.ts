@@ -1,5 +1,5 @@
 // ImpressionStore on SQLite (better-sqlite3): the embedded, one-box default.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DeviceRef, DoorCountRecord, ImpressionRecord } from '../contract.js';
@@ -42,8 +42,11 @@ export class SqliteImpressionStore implements ImpressionStore {
   readonly #getDc;
 
   constructor(readonly path: string) {
+    const fresh = path !== ':memory:' && !existsSync(path);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // Pseudonyms and play history: private to the broker's user.
+    if (fresh) chmodSync(path, 0o600);
     this.db.pragma('journal_mode = WAL');
     // Durable before acknowledged (DESIGN.md rule 2): the ack follows a synced commit.
     this.db.pragma('synchronous = FULL');
