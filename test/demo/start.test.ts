@@ -1,0 +1,29 @@
+// `npm start` on the embedded default: it runs, shows door events live, stops cleanly, and
+// leaves a store with those events in it.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('npm start (the demo)', () => {
+  it('streams simulated unlocks through the agent into its store and stops cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-demo-'));
+    const script = new URL('./start.ts', import.meta.url).pathname;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--for', '4', '--speed', '900', '--dir', dir], { timeout: 30_000 });
+    expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toMatch(/window #1 open/);
+    const stored = Number(/stopped: (\d+) door events stored/.exec(stdout)?.[1]);
+    expect(stored).toBeGreaterThan(0);
+    const db = new Database(join(dir, 'state', 'agent.db'), { readonly: true });
+    try {
+      expect((db.prepare('SELECT count(*) AS n FROM door_events').get() as { n: number }).n).toBe(stored);
+    } finally {
+      db.close();
+    }
+  });
+});
