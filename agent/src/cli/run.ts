@@ -5,6 +5,7 @@ import { KeyFileError } from '../identity/keys.js';
 import { createLogger } from '../obs/log.js';
 import { Agent } from '../runtime/agent.js';
 import { openAgentStore } from '../runtime/store.js';
+import { CredentialsError } from '../sync/credentials.js';
 
 export async function runAgent(configFile: string): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
@@ -28,7 +29,7 @@ export async function runAgent(configFile: string): Promise<number> {
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'agent failed to start');
     await agent.stop().catch(() => {});
-    return err instanceof KeyFileError ? 78 : 1;
+    return err instanceof KeyFileError || err instanceof CredentialsError ? 78 : 1;
   }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

@@ -31,6 +31,7 @@ export function parseConfig(value: unknown, file = '(inline)', baseDir = process
     ...c,
     stateDir: abs(c.stateDir),
     keyFile: abs(c.keyFile),
+    cloud: c.cloud && { ...c.cloud, credentialsFile: abs(c.cloud.credentialsFile), caFile: c.cloud.caFile && abs(c.cloud.caFile) },
     sources: c.sources.map((s) => (s.kind === 'serial' && !s.path.startsWith('/dev/') ? { ...s, path: abs(s.path) } : s)),
   };
 }

@@ -39,6 +39,23 @@ const SimSource = z.strictObject({
 export const SourceConfigSchema = z.discriminatedUnion('kind', [SerialSource, TcpSource, SimSource]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
+/** The MQTT link to the cloud (CLOUD-LINK.md). Absent: the agent runs offline and keeps every impression. */
+export const CloudConfigSchema = z.strictObject({
+  /** The credential bundle from `doorcast-broker device add` (mode 0600). */
+  credentialsFile: z.string().min(1),
+  /** 4 = MQTT 3.1.1 (default, what aedes speaks), 5 = MQTT 5. */
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+  /** PEM CA bundle to verify an mqtts:// or wss:// broker; default: the system's. */
+  caFile: z.string().min(1).optional(),
+  batchRecords: z.number().int().min(1).max(500).default(500),
+  maxInFlight: z.number().int().min(1).max(64).default(4),
+  ackTimeoutMs: Ms(1000, 600_000).default(30_000),
+  flushIntervalMs: Ms(50, 60_000).default(1000),
+  stateIntervalMs: Ms(1000, 3_600_000).default(60_000),
+  backoff: z.strictObject({ baseMs: Ms(50, 60_000).default(1000), capMs: Ms(1000, 3_600_000).default(60_000) }).prefault({}),
+});
+export type CloudConfig = z.infer<typeof CloudConfigSchema>;
+
 export const AgentConfigSchema = z
   .strictObject({
     version: z.literal(1),
@@ -61,6 +78,7 @@ export const AgentConfigSchema = z
     metrics: z
       .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464), enabled: z.boolean().default(true) })
       .prefault({}),
+    cloud: CloudConfigSchema.optional(),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
     clock: z
       .strictObject({

@@ -2,6 +2,7 @@
 // systemd integration. start() brings everything up in order; stop() takes it down in
 // reverse, finishing the current transaction before the database closes.
 
+import type { ManifestBody } from '@doorcast/firmware-protocol/cloud';
 import { Clock } from '../clock/clock.js';
 import type { AgentConfig } from '../config/schema.js';
 import { type ClosedWindow, DwellTracker, type DwellWindow } from '../door/dwell.js';
@@ -12,11 +13,15 @@ import { type MetricsServer, serveMetrics } from '../obs/http.js';
 import type { Logger } from '../obs/log.js';
 import { Counter, metric, Registry } from '../obs/metrics.js';
 import { type SdNotifier, sdNotifier } from '../obs/sd-notify.js';
+import { type Cloud, startCloud } from '../sync/cloud.js';
+import type { ManifestCache } from '../sync/manifest-sync.js';
+import type { UplinkOutbox } from '../sync/uplink.js';
 import { buildSource, type SourceDeps } from './sources.js';
 
 export interface AgentStore extends DoorEventSink {
   close(): void;
-  state: {
+  outbox: UplinkOutbox;
+  state: ManifestCache & {
     noteBoot(bootId: string, now: number): void;
     correctClock(bootId: string, offsetMs: number, now: number): number;
   };
@@ -30,6 +35,8 @@ export interface AgentDeps {
   /** Told about dwell windows (the player issue plugs in here). */
   onWindow?: { opened(w: DwellWindow): void; closed(w: ClosedWindow): void };
   clockCheckMs?: number;
+  /** Told about each manifest that becomes current (targeting and the cache plug in here). */
+  onManifest?(m: ManifestBody): void;
 }
 
 export class Agent {
@@ -43,6 +50,7 @@ export class Agent {
   #dwellTimer: NodeJS.Timeout | undefined;
   #clockTimer: NodeJS.Timeout | undefined;
   #correctionPending = false;
+  #cloud: Cloud | undefined;
   #log: Logger;
 
   constructor(
@@ -60,6 +68,10 @@ export class Agent {
 
   get store(): AgentStore | undefined {
     return this.#store;
+  }
+
+  get cloud(): Cloud | undefined {
+    return this.#cloud;
   }
 
   async start(): Promise<void> {
@@ -91,6 +103,9 @@ export class Agent {
       log,
       registry: this.registry,
     });
+    if (c.cloud) {
+      this.#cloud = startCloud(c.cloud, { outbox: this.#store.outbox, cache: this.#store.state, clock: this.clock, log, registry: this.registry, onManifest: this.deps.onManifest });
+    }
     const sourceDeps: SourceDeps = { log, registry: this.registry, syncedNow: () => this.clock.syncedNow() };
     for (const sc of c.sources) this.sources.push(buildSource(sc, sourceDeps));
     // Sources that cannot connect yet keep retrying on their own; start never blocks on them.
@@ -136,6 +151,7 @@ export class Agent {
     // Sources first, so no event arrives after the database is closed.
     await Promise.all(this.sources.map((s) => s.stop()));
     this.#dwell?.stop(Date.now());
+    await this.#cloud?.stop();
     await this.#metrics?.close();
     this.#store?.close();
     this.#store = undefined;

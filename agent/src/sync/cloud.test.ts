@@ -1,0 +1,119 @@
+// Agent ⇄ the real broker (aedes, SQLite) in-process: impressions up exactly once through
+// reconnects, broker restarts and a restarted agent; the signed manifest down, bad ones refused.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signManifest, topicFor } from '@doorcast/firmware-protocol/cloud';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker, until } from '../../../broker/src/testing.js';
+import { Clock } from '../clock/clock.js';
+import { silentLogger } from '../obs/log.js';
+import { Registry } from '../obs/metrics.js';
+import type { Store } from '../store/index.js';
+import { openStore, play, stamp, tempDir } from '../store/testing.js';
+import { type Cloud, startCloud } from './cloud.js';
+
+const ref = { site: 'maple', device: 'gate-1' };
+let broker: TestBroker | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+  await broker?.destroy();
+  broker = undefined;
+});
+
+async function provision(b: TestBroker): Promise<string> {
+  const bundle = await b.addDevice(ref.site, ref.device);
+  const file = join(tempDir('dc-cred-'), 'credentials.json');
+  writeFileSync(file, JSON.stringify(bundle), { mode: 0o600 });
+  return file;
+}
+
+function cloudFor(store: Store, credentialsFile: string, over: Partial<Parameters<typeof startCloud>[0]> = {}): Cloud {
+  const c = startCloud(
+    { credentialsFile, protocolVersion: 4, batchRecords: 500, maxInFlight: 4, ackTimeoutMs: 5000, flushIntervalMs: 50, stateIntervalMs: 60_000, backoff: { baseMs: 50, capMs: 200 }, ...over },
+    { outbox: store.outbox, cache: store.state, clock: new Clock({ sync: 'assume-synced' }), log: silentLogger, registry: new Registry() },
+  );
+  cleanups.push(() => c.stop());
+  return c;
+}
+
+function fill(store: Store, n: number, from = 0): void {
+  store.transaction(() => {
+    for (let i = 0; i < n; i++) store.recordPlay(play(), stamp({ monoMs: 5000 + from + i }));
+  });
+}
+
+describe('cloud link against the broker', () => {
+  it('delivers every impression exactly once and empties the outbox, through a broker restart', async () => {
+    broker = await startTestBroker();
+    const cred = await provision(broker);
+    const store = openStore();
+    cleanups.push(() => store.close());
+    fill(store, 1200);
+    const cloud = cloudFor(store, cred);
+    await until(() => store.outbox.depth() === 0, 20_000, 'outbox drained');
+    expect(await broker.store.countImpressions(ref)).toBe(1200);
+
+    // The broker goes away; plays keep arriving; it comes back on the same port and state.
+    const port = broker.mqttPort!;
+    const stateDir = broker.stateDir;
+    await broker.stop();
+    fill(store, 700, 2000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(store.outbox.depth()).toBe(700);
+    broker = await startTestBroker({ stateDir, mqtt: { tcp: { host: '127.0.0.1', port } } });
+    await until(() => store.outbox.depth() === 0, 20_000, 'outbox drained after restart');
+    expect(await broker.store.countImpressions(ref)).toBe(1900);
+    expect(cloud.link.connected).toBe(true);
+  });
+
+  it('a restarted agent resends unacked rows and the cloud keeps one copy', async () => {
+    broker = await startTestBroker();
+    const cred = await provision(broker);
+    const store = openStore();
+    cleanups.push(() => store.close());
+    fill(store, 300);
+    // First agent: acks never reach it (they are dropped), so it deletes nothing.
+    const a = cloudFor(store, cred, { ackTimeoutMs: 60_000 });
+    a.uplink.onAck = () => {};
+    await until(async () => (await broker!.store.countImpressions(ref)) === 300, 10_000, 'stored once');
+    expect(store.outbox.depth()).toBe(300);
+    await a.stop();
+    // Second agent on the same outbox: sends all 300 again; the cloud dedupes and acks.
+    cloudFor(store, cred);
+    await until(() => store.outbox.depth() === 0, 10_000, 'drained by the second agent');
+    expect(await broker.store.countImpressions(ref)).toBe(300);
+  });
+
+  it('applies the signed manifest, keeps it across restarts, refuses tampered and older ones', async () => {
+    broker = await startTestBroker({ manifest: { refreshIntervalMs: 60_000 } });
+    const cred = await provision(broker);
+    const clip = join(tempDir('dc-clip-'), 'clip.mp4');
+    writeFileSync(clip, Buffer.alloc(4096, 7));
+    const { sha256 } = await broker.creatives.addFile(clip);
+    broker.campaigns.upsert({ id: 'noodles', site: 'maple', campaign: { id: 'noodles' }, creatives: [sha256] });
+    await broker.manifests.refresh();
+    const store = openStore();
+    cleanups.push(() => store.close());
+    const cloud = cloudFor(store, cred);
+    await until(() => cloud.manifests.version > 0, 10_000, 'manifest applied');
+    const v1 = cloud.manifests.version;
+    expect(cloud.manifests.current?.campaignSet.campaigns).toEqual([{ id: 'noodles' }]);
+    expect(cloud.manifests.current?.creatives.map((c) => c.sha256)).toEqual([sha256]);
+
+    const body = { ...cloud.manifests.current!, version: v1 + 1 };
+    const tampered = JSON.stringify({ ...broker.manifests.current(ref)!.envelope, body: JSON.stringify(body) });
+    expect(cloud.manifests.receive(Buffer.from(tampered))).toMatchObject({ status: 'rejected', reason: 'bad-signature' });
+    const older = signManifest({ ...body, version: v1 - 1 >= 1 ? v1 - 1 : 0 }, broker.signingKey.privateKey, broker.signingKey.keyId);
+    expect(cloud.manifests.receive(Buffer.from(JSON.stringify(older)))).toMatchObject({ status: 'rejected' });
+    const other = signManifest({ ...body, device: 'gate-2' }, broker.signingKey.privateKey, broker.signingKey.keyId);
+    expect(cloud.manifests.receive(Buffer.from(JSON.stringify(other)))).toMatchObject({ status: 'rejected', reason: 'wrong-device' });
+    expect(cloud.manifests.version).toBe(v1);
+
+    await cloud.stop();
+    await broker.stop();
+    const again = cloudFor(store, cred);
+    expect(again.manifests.version).toBe(v1);
+    expect(topicFor('manifest', ref)).toBe('doorcast/v1/maple/gate-1/manifest');
+  });
+});

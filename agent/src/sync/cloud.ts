@@ -1,0 +1,68 @@
+// The cloud side of the agent, assembled: credentials → uplink (outbox) → manifest → link.
+import type { ManifestBody } from '@doorcast/firmware-protocol/cloud';
+import type { Clock } from '../clock/clock.js';
+import type { CloudConfig } from '../config/schema.js';
+import type { Logger } from '../obs/log.js';
+import type { Registry } from '../obs/metrics.js';
+import { CloudLink } from './cloud-link.js';
+import { loadCredentials } from './credentials.js';
+import { type ManifestCache, ManifestSync } from './manifest-sync.js';
+import { Uplink, type UplinkOutbox } from './uplink.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface CloudDeps {
+  outbox: UplinkOutbox;
+  cache: ManifestCache;
+  clock: Clock;
+  log: Logger;
+  registry: Registry;
+  onManifest?(m: ManifestBody): void;
+}
+
+export interface Cloud {
+  link: CloudLink;
+  uplink: Uplink;
+  manifests: ManifestSync;
+  stop(): Promise<void>;
+}
+
+/** Throws CredentialsError on a missing or bad bundle (a config problem: exit 78). */
+export function startCloud(c: CloudConfig, d: CloudDeps): Cloud {
+  const bundle = loadCredentials(c.credentialsFile);
+  const log = d.log.child({ component: 'cloud' });
+  const manifests = new ManifestSync({ ref: bundle, keys: bundle.manifestKeys, cache: d.cache, log, registry: d.registry, onApplied: d.onManifest });
+  manifests.start();
+  let link: CloudLink | undefined;
+  const uplink = new Uplink({
+    ref: bundle,
+    outbox: d.outbox,
+    publish: (topic, payload) => link?.publish(topic, payload) ?? Promise.reject(new Error('cloud link not started')),
+    log,
+    registry: d.registry,
+    batchRecords: c.batchRecords,
+    maxInFlight: c.maxInFlight,
+    ackTimeoutMs: c.ackTimeoutMs,
+  });
+  link = new CloudLink({
+    bundle,
+    uplink,
+    manifests,
+    log,
+    registry: d.registry,
+    protocolVersion: c.protocolVersion,
+    caFile: c.caFile,
+    flushIntervalMs: c.flushIntervalMs,
+    stateIntervalMs: c.stateIntervalMs,
+    backoff: c.backoff,
+    state: () => ({
+      agentVersion: AGENT_VERSION,
+      outboxDepth: d.outbox.depth(),
+      oldestUnsyncedAgeS: d.outbox.oldestAgeMs(d.clock.stamp()) / 1000,
+      bootId: d.clock.bootId,
+    }),
+  });
+  link.start();
+  const l = link;
+  return { link: l, uplink, manifests, stop: () => l.stop() };
+}
