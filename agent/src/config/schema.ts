@@ -52,7 +52,7 @@ export const CloudConfigSchema = z.strictObject({
   ackTimeoutMs: Ms(1000, 600_000).default(30_000),
   flushIntervalMs: Ms(50, 60_000).default(1000),
   stateIntervalMs: Ms(1000, 3_600_000).default(60_000),
-  backoff: z.strictObject({ baseMs: Ms(50, 60_000).default(1000), capMs: Ms(1000, 3_600_000).default(60_000) }).prefault({}),
+  backoff: z.strictObject({ baseMs: Ms(50, 60_000).default(1000), capMs: Ms(100, 3_600_000).default(60_000) }).prefault({}),
 });
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
