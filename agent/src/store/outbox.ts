@@ -13,6 +13,8 @@ import { check, ImpressionStampSchema, type Play, PlaySchema, type QueuedImpress
 
 // Bounded reads (DESIGN.md rule 3): SQLite would take a negative LIMIT as "everything".
 const ReadSchema = z.strictObject({ limit: z.int().min(1).max(10_000), afterSeq: z.int().min(0) });
+// Built once: zod compiles a schema on first use, and a drain reads hundreds of thousands of rows.
+const BodySchema = PlaySchema.omit({ impressionId: true });
 
 interface Row {
   device_seq: number;
@@ -72,7 +74,7 @@ export class Outbox {
       } catch {
         body = undefined;
       }
-      const parsed = PlaySchema.omit({ impressionId: true }).safeParse(body);
+      const parsed = BodySchema.safeParse(body);
       if (!parsed.success) {
         throw new StoreError('corrupt', `outbox row ${r.device_seq} does not hold a valid impression`, { deviceSeq: r.device_seq });
       }
