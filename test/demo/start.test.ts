@@ -11,13 +11,14 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 
 describe('npm start (the demo)', () => {
-  it('streams simulated unlocks through the agent into its store and stops cleanly', async () => {
+  it('streams simulated unlocks through the agent into its store, links to the broker, stops cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-demo-'));
     const script = new URL('./start.ts', import.meta.url).pathname;
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--for', '4', '--speed', '900', '--dir', dir], { timeout: 30_000 });
     expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/window #1 open/);
-    const stored = Number(/stopped: (\d+) door events stored/.exec(stdout)?.[1]);
+    expect(stdout).toMatch(/-- link up · manifest v1 .* fleet: online/);
+    const stored = Number(/stopped: (\d+) door events in the store/.exec(stdout)?.[1]);
     expect(stored).toBeGreaterThan(0);
     const db = new Database(join(dir, 'state', 'agent.db'), { readonly: true });
     try {

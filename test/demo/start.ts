@@ -1,6 +1,7 @@
 // `npm start`: the embedded demo. Everything on this machine, nothing to configure: a
 // simulated door controller speaking real doorlink bytes to the agent, which pseudonymises,
-// stores and tracks dwell windows, printed live. State lives in .doorcast-demo/ (or --dir).
+// stores and tracks dwell windows, printed live, and syncs over MQTT to the real broker in
+// this process. State lives in .doorcast-demo/ (or --dir).
 //   npm start                        run until Ctrl-C
 //   npm start -- --for 10 --speed 600  stop after 10 s, simulated time 600× real time
 import { existsSync, mkdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, type ClosedWindow, type DwellWindow, initKeyFile, openAgentStore, parseConfig, silentLogger } from '@doorcast/agent';
 import Database from 'better-sqlite3';
+import { startDemoCloud } from './cloud.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -21,10 +23,14 @@ mkdirSync(dir, { recursive: true, mode: 0o700 });
 const keyFile = join(dir, 'site-key.json');
 if (!existsSync(keyFile)) initKeyFile(keyFile);
 
+const site = 'demo-court';
+const device = 'demo-gate';
+const { broker, credentialsFile } = await startDemoCloud(dir, site, device);
+
 const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const config = parseConfig({
   version: 1,
-  device: { id: 'demo-gate', site: 'demo-court' },
+  device: { id: device, site },
   stateDir: join(dir, 'state'),
   keyFile,
   site: { timezone },
@@ -35,6 +41,7 @@ const config = parseConfig({
   ],
   metrics: { port: 0 },
   clock: { sync: 'assume-synced' },
+  cloud: { credentialsFile },
 });
 
 const hhmmss = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { timeZone: timezone });
@@ -56,15 +63,27 @@ const agent = new Agent(config, {
 });
 
 await agent.start();
-out(`doorcast demo: device demo-gate at demo-court (${timezone}); state in ${dir}`);
-out(`metrics: http://127.0.0.1:${agent.metricsPort}/metrics   stop: Ctrl-C`);
+out(`doorcast demo: device ${device} at ${site} (${timezone}); state in ${dir}`);
+out(`agent metrics: http://127.0.0.1:${agent.metricsPort}/metrics   broker: mqtt://127.0.0.1:${broker.mqttPort}, http://127.0.0.1:${broker.httpPort}   stop: Ctrl-C`);
+
+const ref = { site, device };
+const summary = setInterval(() => {
+  void (async () => {
+    const queued = agent.store?.outbox.depth() ?? 0;
+    const acked = await broker.store.countImpressions(ref);
+    const status = broker.fleet.get(ref);
+    out(`-- link ${agent.cloud?.link.connected ? 'up' : 'down'} · manifest v${agent.cloud?.manifests.version ?? 0} · ${windows} unlocks with a window · impressions queued ${queued}, in the cloud ${acked} · fleet: ${status?.online ? 'online' : 'offline'}`);
+  })();
+}, 2000);
 
 const stop = async () => {
+  clearInterval(summary);
   await agent.stop();
+  await broker.stop();
   const db = new Database(join(config.stateDir, 'agent.db'), { readonly: true });
   const stored = (db.prepare('SELECT count(*) AS n FROM door_events').get() as { n: number }).n;
   db.close();
-  out(`stopped: ${stored} door events stored, ${windows} dwell windows`);
+  out(`stopped: ${stored} door events in the store, ${windows} dwell windows this run`);
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

@@ -15,7 +15,8 @@ describe('sim source', () => {
       await waitFor(() => got.length >= 20, '20 events', 20_000);
       expect(got.some((e) => e.kind === 'unlock')).toBe(true);
       expect(got.some((e) => e.kind === 'door-state')).toBe(true);
-      expect(new Set(got.map((e) => e.controllerId))).toEqual(new Set(['SIM-demo']));
+      expect(new Set(got.map((e) => e.controllerId))).toEqual(new Set([src.emulator.controllerId]));
+      expect(src.emulator.controllerId).toMatch(/^SIM-demo-[0-9a-z]+$/);
       await waitFor(() => src.emulator.acked.size >= 20, 'acks back at the emulator');
     } finally {
       await src.stop();

@@ -30,7 +30,10 @@ export class SimSource extends StreamSource {
   constructor(o: SimSourceOptions) {
     const startAt = o.startAt ?? new Date(new Date().setHours(6, 45, 0, 0)).getTime();
     let driver: TrafficDriver | undefined;
-    const emulator = new ControllerEmulator({ controllerId: `SIM-${o.name}`, doors: o.doors, seed: o.seed, now: () => (driver ? driver.simNow() : startAt) });
+    // A simulated controller has no memory across runs, so each run is a new controller:
+    // restarting its sequence under the old id would read as retransmissions of stored events.
+    const controllerId = `SIM-${o.name.slice(0, 18)}-${Date.now().toString(36)}`;
+    const emulator = new ControllerEmulator({ controllerId, doors: o.doors, seed: o.seed, now: () => (driver ? driver.simNow() : startAt) });
     super({
       ...o,
       kind: 'sim',
