@@ -48,8 +48,18 @@ describe('agent config', () => {
     ['duplicate source names', { ...good, sources: [good.sources[0], good.sources[0]] }, /^sources\.1\.name: duplicate/],
     ['a bad id', { ...good, device: { id: 'Gate 01', site: 'maple-court' } }, /^device\.id: lowercase/],
     ['a wrong version', { ...good, version: 2 }, /^version: /],
+    ['a gpio input on door 17', { ...good, sources: [{ kind: 'gpio', name: 'main', inputs: [{ line: 4, door: 17, role: 'door-contact' }] }] }, /^sources\.0\.inputs\.0\.door: /],
+    ['a gpio role typo', { ...good, sources: [{ kind: 'gpio', name: 'main', inputs: [{ line: 4, door: 1, role: 'door-sensor' }] }] }, /^sources\.0\.inputs\.0\.role: /],
+    ['cloud without credentials', { ...good, cloud: {} }, /^cloud\.credentialsFile: /],
+    ['cloud MQTT 4.5', { ...good, cloud: { credentialsFile: 'c.json', protocolVersion: 4.5 } }, /^cloud\.protocolVersion: /],
   ])('%s is reported with its path', (_, value, expected) => {
     expect(problems(value).some((p) => expected.test(p))).toBe(true);
+  });
+
+  it('a gpio source and a cloud section take their defaults', () => {
+    const c = parseConfig({ ...good, sources: [{ kind: 'gpio', name: 'main', inputs: [{ line: 4, door: 1, role: 'door-contact' }] }], cloud: { credentialsFile: 'c.json' } }, 'x', '/etc/doorcast');
+    expect(c.sources[0]).toMatchObject({ sysfsRoot: '/sys', watch: 'interrupt', pollMs: 10, inputs: [{ activeLow: false, edge: 'both', debounceMs: 50 }] });
+    expect(c.cloud).toMatchObject({ credentialsFile: '/etc/doorcast/c.json', protocolVersion: 4, batchRecords: 500, maxInFlight: 4 });
   });
 
   it('reports every problem at once', () => {

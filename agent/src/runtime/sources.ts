@@ -1,5 +1,6 @@
 // Builds the configured door-event sources.
 import type { SourceConfig } from '../config/schema.js';
+import { gpioSource } from '../door/gpio-source.js';
 import { serialSource } from '../door/serial-source.js';
 import { simSource } from '../door/sim-source.js';
 import type { DoorSource } from '../door/source.js';
@@ -19,6 +20,10 @@ export function buildSource(c: SourceConfig, d: SourceDeps): DoorSource {
       return serialSource({ name: c.name, path: c.path, baudRate: c.baudRate, controllerId: c.controllerId, log: d.log, registry: d.registry, syncedNow: d.syncedNow });
     case 'tcp':
       return tcpSource({ name: c.name, host: c.host, port: c.port, controllerId: c.controllerId, log: d.log, registry: d.registry, syncedNow: d.syncedNow });
+    case 'gpio': {
+      const { kind: _, ...gpio } = c;
+      return gpioSource({ ...gpio, log: d.log, registry: d.registry });
+    }
     case 'sim':
       return simSource({ name: c.name, doors: c.doors, speed: c.speed, seed: c.seed, log: d.log, registry: d.registry, syncedNow: d.syncedNow });
     default:
