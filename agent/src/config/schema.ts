@@ -2,6 +2,7 @@
 // errors, because a typo in a gate's config must fail at start, not be silently ignored.
 import { z } from 'zod';
 import { GpioSourceSchema } from '../door/gpio-source.js';
+import { UdpControllerSourceSchema } from '../door/uhppote/udp-controller-source.js';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and -, at most 64');
 const Ms = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -37,7 +38,7 @@ const SimSource = z.strictObject({
   doors: z.number().int().min(1).max(16).default(2),
   seed: z.number().int().default(1),
 });
-export const SourceConfigSchema = z.discriminatedUnion('kind', [SerialSource, TcpSource, GpioSourceSchema, SimSource]);
+export const SourceConfigSchema = z.discriminatedUnion('kind', [SerialSource, TcpSource, GpioSourceSchema, UdpControllerSourceSchema, SimSource]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
 /** The MQTT link to the cloud (CLOUD-LINK.md). Absent: the agent runs offline and keeps every impression. */

@@ -1,12 +1,15 @@
 // The whole agent in-process: sim controller → sources → ingest → SQLite, metrics, clock.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/pty.js';
 import { parseConfig } from '../config/load.js';
+import { FakeGpioKernel } from '../door/testing/fake-sysfs.js';
+import { UhppoteEmulator } from '../door/uhppote/emulator.js';
+import type { UdpControllerSource } from '../door/uhppote/udp-controller-source.js';
 import { initKeyFile } from '../identity/keys.js';
 import { silentLogger } from '../obs/log.js';
 import { Agent } from './agent.js';
@@ -54,6 +57,50 @@ describe('Agent', () => {
     const pseud = db.prepare("SELECT pseudonym FROM door_events WHERE kind = 'unlock' AND pseudonym IS NOT NULL LIMIT 1").get() as { pseudonym: string };
     expect(pseud.pseudonym).toMatch(/^k1\.[A-Za-z0-9_-]{22}$/);
     db.close();
+  });
+
+  it('runs several kinds of source at once: udp-controller and gpio beside the simulator', async () => {
+    const { dir, config } = setup();
+    const kernel = new FakeGpioKernel([{ base: 512, ngpio: 54, label: 'pinctrl-bcm2711' }]);
+    const agent = new Agent(
+      parseConfig({
+        ...config,
+        sources: [
+          ...config.sources,
+          { kind: 'udp-controller', name: 'side-gate', host: '127.0.0.1', port: 0, timezone: 'Asia/Shanghai' },
+          { kind: 'gpio', name: 'bike-room', sysfsRoot: kernel.root, watch: 'poll', pollMs: 2, inputs: [{ line: 17, door: 1, role: 'door-contact', debounceMs: 5 }] },
+        ],
+        doors: [...config.doors, { id: 'side-gate', source: 'side-gate', controllerDoor: 1 }, { id: 'bike-room', source: 'bike-room', controllerDoor: 1 }],
+      }),
+      { log: silentLogger, openStore: openAgentStore },
+    );
+    await agent.start();
+    const udp = agent.sources.find((s) => s.name === 'side-gate') as UdpControllerSource;
+    const emu = new UhppoteEmulator({ serial: 4242, listener: { host: '127.0.0.1', port: udp.port! } });
+    await emu.start();
+    try {
+      emu.swipe(99887766, 1, true);
+      kernel.set(529, 1);
+      const rows = () => {
+        const db = new Database(join(dir, 'state/agent.db'), { readonly: true });
+        try {
+          return db.prepare("SELECT door, kind, state, pseudonym FROM door_events WHERE door IN ('side-gate', 'bike-room') ORDER BY door").all() as { door: string; kind: string; state: string | null; pseudonym: string | null }[];
+        } finally {
+          db.close();
+        }
+      };
+      await waitFor(() => rows().length === 2, 'one event from each', 10_000);
+      const [bike, side] = rows();
+      expect(bike).toMatchObject({ door: 'bike-room', kind: 'door-state', state: 'opened', pseudonym: null });
+      expect(side).toMatchObject({ door: 'side-gate', kind: 'unlock', pseudonym: expect.stringMatching(/^k1\./) });
+      expect(agent.sources.map((s) => s.status().link)).toEqual(['up', 'up', 'up']);
+    } finally {
+      await emu.stop();
+      await agent.stop();
+      kernel.close();
+    }
+    // The raw card number is nowhere in the database files.
+    for (const f of readdirSync(join(dir, 'state'))) expect(readFileSync(join(dir, 'state', f)).includes('99887766')).toBe(false);
   });
 
   it('corrects the wall time of earlier records once the clock synchronises', async () => {

@@ -5,6 +5,7 @@ import { serialSource } from '../door/serial-source.js';
 import { simSource } from '../door/sim-source.js';
 import type { DoorSource } from '../door/source.js';
 import { tcpSource } from '../door/tcp-source.js';
+import { udpControllerSource } from '../door/uhppote/udp-controller-source.js';
 import type { Logger } from '../obs/log.js';
 import type { Registry } from '../obs/metrics.js';
 
@@ -23,6 +24,10 @@ export function buildSource(c: SourceConfig, d: SourceDeps): DoorSource {
     case 'gpio': {
       const { kind: _, ...gpio } = c;
       return gpioSource({ ...gpio, log: d.log, registry: d.registry });
+    }
+    case 'udp-controller': {
+      const { kind: _, ...udp } = c;
+      return udpControllerSource({ ...udp, log: d.log, registry: d.registry });
     }
     case 'sim':
       return simSource({ name: c.name, doors: c.doors, speed: c.speed, seed: c.seed, log: d.log, registry: d.registry, syncedNow: d.syncedNow });
