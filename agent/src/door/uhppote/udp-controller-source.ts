@@ -126,11 +126,14 @@ export class UdpControllerSource implements DoorSource {
     try {
       e = decodeEvent(msg);
     } catch (err) {
-      if (err instanceof UhppoteDecodeError) return this.#reject(err.code, err.message, from);
-      return this.#reject('error', (err as Error).message, from);
+      this.#reject(err instanceof UhppoteDecodeError ? err.code : 'error', (err as Error).message, from);
+      return;
     }
     const allowed = this.#o.controllers;
-    if (allowed && !allowed.some((c) => c.serial === e.serial)) return this.#reject('unknown-controller', `serial ${e.serial}`, from);
+    if (allowed && !allowed.some((c) => c.serial === e.serial)) {
+      this.#reject('unknown-controller', `serial ${e.serial}`, from);
+      return;
+    }
     this.#handle(e);
     // Only live pushes drive catch-up; a get-event answer just fills its hole.
     if (e.fn !== FN_GET_EVENT) this.#catchUp(e, from);
