@@ -6,7 +6,10 @@ import { type BenchResult, percentile, round } from './result.js';
 
 export async function run(): Promise<BenchResult[]> {
   let r = 7;
-  const rand = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => {
+          r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+          return r / 2 ** 32;
+        };
   const tiers = ['paid', 'property', 'house'] as const;
   const campaigns = Array.from({ length: 500 }, (_, i) =>
     campaign({

@@ -165,7 +165,10 @@ describe('select(): properties', () => {
         const h = new SimHistory();
         let pacing: PacingState = fresh();
         let r = seed;
-        const rand = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 2 ** 32);
+        const rand = () => {
+          r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+          return r / 2 ** 32;
+        };
         for (let day = 0; day < 30; day++) {
           for (let k = 0; k < 10; k++) {
             const now = Date.parse('2026-11-01T06:00:00+08:00') + day * 86_400_000 + Math.floor(rand() * 16 * 3600_000);
