@@ -1,0 +1,69 @@
+// Visual proof of play without a screen: a PNG of each play's first frame and a bounded log
+// of frame hashes (one line per frame: play id, index, sha256), for tests and the demo.
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import type { ScreenProfile } from '../media/screen-profile.js';
+import { toRgba } from './pixels.js';
+import type { FrameSink } from './sink.js';
+
+export interface SnapshotSinkOptions {
+  dir: string;
+  /** The hash log rotates to hashes.log.1 past this size. */
+  maxLogBytes?: number;
+  /** Keep at most this many first-frame PNGs (oldest by name are overwritten in turn). */
+  maxPngs?: number;
+}
+
+export class SnapshotSink implements FrameSink {
+  readonly kind = 'snapshot';
+  readonly #o: Required<SnapshotSinkOptions>;
+  #play: { id: string; profile: ScreenProfile } | undefined;
+  #lines: string[] = [];
+  #pngs = 0;
+  lastPng: string | null = null;
+
+  constructor(o: SnapshotSinkOptions) {
+    this.#o = { maxLogBytes: 8 * 2 ** 20, maxPngs: 200, ...o };
+    mkdirSync(o.dir, { recursive: true });
+  }
+
+  get logPath(): string {
+    return join(this.#o.dir, 'hashes.log');
+  }
+
+  begin(play: { id: string; profile: ScreenProfile }): void {
+    this.#play = play;
+    this.#lines = [];
+  }
+
+  write(frame: Buffer, index: number): void {
+    const p = this.#play;
+    if (!p) return;
+    this.#lines.push(`${p.id} ${index} ${createHash('sha256').update(frame).digest('hex')}`);
+    if (index === 0) {
+      const png = new PNG({ width: p.profile.width, height: p.profile.height });
+      toRgba(frame, p.profile.pixelFormat, p.profile.width * p.profile.height).copy(png.data);
+      const name = join(this.#o.dir, `first-${String(this.#pngs++ % this.#o.maxPngs).padStart(4, '0')}.png`);
+      writeFileSync(`${name}.tmp`, PNG.sync.write(png));
+      renameSync(`${name}.tmp`, name);
+      this.lastPng = name;
+    }
+  }
+
+  end(): void {
+    if (this.#lines.length === 0) return;
+    try {
+      if (statSync(this.logPath).size > this.#o.maxLogBytes) renameSync(this.logPath, `${this.logPath}.1`);
+    } catch {
+      // no log yet
+    }
+    appendFileSync(this.logPath, `${this.#lines.join('\n')}\n`);
+    this.#lines = [];
+  }
+
+  async close(): Promise<void> {
+    this.end();
+  }
+}
