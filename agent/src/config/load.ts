@@ -31,6 +31,12 @@ export function parseConfig(value: unknown, file = '(inline)', baseDir = process
     ...c,
     stateDir: abs(c.stateDir),
     keyFile: abs(c.keyFile),
+    screen: c.screen && {
+      ...c.screen,
+      snapshotDir: abs(c.screen.snapshotDir ?? resolve(abs(c.stateDir), 'snapshots')),
+      creativesDir: abs(c.screen.creativesDir ?? resolve(abs(c.stateDir), 'creatives')),
+      campaignsFile: c.screen.campaignsFile && abs(c.screen.campaignsFile),
+    },
     cloud: c.cloud && { ...c.cloud, credentialsFile: abs(c.cloud.credentialsFile), caFile: c.cloud.caFile && abs(c.cloud.caFile) },
     sources: c.sources.map((s) => (s.kind === 'serial' && !s.path.startsWith('/dev/') ? { ...s, path: abs(s.path) } : s)),
   };

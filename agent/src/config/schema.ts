@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { GpioSourceSchema } from '../door/gpio-source.js';
 import { UdpControllerSourceSchema } from '../door/uhppote/udp-controller-source.js';
+import { DEFAULT_SCREEN, ScreenProfileSchema } from '../media/screen-profile.js';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and -, at most 64');
 const Ms = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -58,6 +59,23 @@ export const CloudConfigSchema = z.strictObject({
 });
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
+/** The screen beside the door. Absent: the agent records door events and plays nothing. */
+export const ScreenConfigSchema = z.strictObject({
+  sink: z.enum(['framebuffer', 'snapshot', 'null']).default('framebuffer'),
+  /** The framebuffer device (sink framebuffer); its geometry is read from sysfs. */
+  device: z.string().min(1).default('/dev/fb0'),
+  sysfsRoot: z.string().min(1).default('/sys'),
+  /** Where the snapshot sink keeps first-frame PNGs and the frame-hash log; default <stateDir>/snapshots. */
+  snapshotDir: z.string().min(1).optional(),
+  profile: ScreenProfileSchema.default(DEFAULT_SCREEN),
+  /** Transcoded creatives by content hash (<sha256>.mp4); default <stateDir>/creatives. */
+  creativesDir: z.string().min(1).optional(),
+  /** A campaign set (JSON) to play until the first manifest arrives: offline boxes, the demo. */
+  campaignsFile: z.string().min(1).optional(),
+  prerollSlots: z.number().int().min(0).max(4).default(2),
+});
+export type ScreenConfig = z.infer<typeof ScreenConfigSchema>;
+
 export const AgentConfigSchema = z
   .strictObject({
     version: z.literal(1),
@@ -81,6 +99,7 @@ export const AgentConfigSchema = z
       .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464), enabled: z.boolean().default(true) })
       .prefault({}),
     cloud: CloudConfigSchema.optional(),
+    screen: ScreenConfigSchema.optional(),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
     clock: z
       .strictObject({

@@ -2,20 +2,27 @@
 // systemd integration. start() brings everything up in order; stop() takes it down in
 // reverse, finishing the current transaction before the database closes.
 
+import { readFileSync } from 'node:fs';
 import type { ManifestBody } from '@doorcast/firmware-protocol/cloud';
 import { Clock } from '../clock/clock.js';
-import type { AgentConfig } from '../config/schema.js';
+import type { AgentConfig, ScreenConfig } from '../config/schema.js';
 import { type ClosedWindow, DwellTracker, type DwellWindow } from '../door/dwell.js';
 import type { DoorSource } from '../door/source.js';
 import { loadKeyFile } from '../identity/keys.js';
 import { createDeliver, type DoorEventSink } from '../ingest/pipeline.js';
+import { locate } from '../media/ffmpeg.js';
 import { type MetricsServer, serveMetrics } from '../obs/http.js';
 import type { Logger } from '../obs/log.js';
 import { Counter, metric, Registry } from '../obs/metrics.js';
 import { type SdNotifier, sdNotifier } from '../obs/sd-notify.js';
+import { FramebufferSink } from '../player/framebuffer-sink.js';
+import { Player } from '../player/player.js';
+import { type FrameSink, NullSink } from '../player/sink.js';
+import { SnapshotSink } from '../player/snapshot-sink.js';
 import { type Cloud, startCloud } from '../sync/cloud.js';
 import type { ManifestCache } from '../sync/manifest-sync.js';
 import type { UplinkOutbox } from '../sync/uplink.js';
+import { Screen, type ScreenStore } from './screen.js';
 import { buildSource, type SourceDeps } from './sources.js';
 
 export interface AgentStore extends DoorEventSink {
@@ -51,6 +58,9 @@ export class Agent {
   #clockTimer: NodeJS.Timeout | undefined;
   #correctionPending = false;
   #cloud: Cloud | undefined;
+  #screen: Screen | undefined;
+  #player: Player | undefined;
+  #sink: FrameSink | undefined;
   #log: Logger;
 
   constructor(
@@ -74,6 +84,58 @@ export class Agent {
     return this.#cloud;
   }
 
+  get screen(): Screen | undefined {
+    return this.#screen;
+  }
+
+  get sink(): FrameSink | undefined {
+    return this.#sink;
+  }
+
+  #buildScreen(sc: ScreenConfig): Screen {
+    const c = this.config;
+    const log = this.#log.child({ component: 'screen' });
+    const store = this.#store as unknown as ScreenStore;
+    // A screen that cannot open (no framebuffer here) must not stop the door path: fall back
+    // to the null sink and say so.
+    let sink: FrameSink;
+    try {
+      sink = sc.sink === 'framebuffer' ? new FramebufferSink(sc.device, sc.sysfsRoot) : sc.sink === 'snapshot' ? new SnapshotSink({ dir: sc.snapshotDir! }) : new NullSink();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'screen sink unavailable; playing to the null sink');
+      sink = new NullSink();
+    }
+    this.#sink = sink;
+    let ffmpeg = 'ffmpeg';
+    try {
+      ffmpeg = locate('ffmpeg');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'no ffmpeg: plays will fail and be recorded as failed');
+    }
+    this.#player = new Player({ ffmpeg, profile: sc.profile, sink, log, registry: this.registry, prerollSlots: sc.prerollSlots });
+    const doorNumbers = new Map(c.doors.map((d) => [d.id, d.controllerDoor]));
+    const screen = new Screen({
+      player: this.#player,
+      store,
+      clock: this.clock,
+      timeZone: c.site.timezone,
+      creativesDir: sc.creativesDir!,
+      doorNumber: (door) => doorNumbers.get(door) ?? Math.min(16, Math.max(1, Number(/(\d+)$/.exec(door)?.[1] ?? 1))),
+      expectedRemainingMs: (door, now) => this.#dwell?.current(door, now)?.expectedRemainingMs ?? 0,
+      onImpression: () => this.#cloud?.uplink.pump(),
+      log,
+      registry: this.registry,
+    });
+    if (sc.campaignsFile) {
+      try {
+        screen.setCampaigns(JSON.parse(readFileSync(sc.campaignsFile, 'utf8')));
+      } catch (err) {
+        log.error({ err: (err as Error).message, file: sc.campaignsFile }, 'cannot read the local campaign set');
+      }
+    }
+    return screen;
+  }
+
   async start(): Promise<void> {
     const c = this.config;
     const log = this.#log;
@@ -82,9 +144,11 @@ export class Agent {
     this.#store.state.noteBoot(this.clock.bootId, Date.now());
     if (this.clock.synced) this.#correctClock();
     const windows = metric(this.registry, 'doorcast_dwell_windows_total', (registers) => new Counter({ name: 'doorcast_dwell_windows_total', help: 'Dwell windows closed, by reason', labelNames: ['reason'], registers }));
+    this.#screen = c.screen ? this.#buildScreen(c.screen) : undefined;
     this.#dwell = new DwellTracker(c.dwell, {
       opened: (w) => {
         this.#scheduleDwell();
+        this.#screen?.opened(w);
         this.deps.onWindow?.opened(w);
       },
       closed: (w) => {
@@ -104,7 +168,17 @@ export class Agent {
       registry: this.registry,
     });
     if (c.cloud) {
-      this.#cloud = startCloud(c.cloud, { outbox: this.#store.outbox, cache: this.#store.state, clock: this.clock, log, registry: this.registry, onManifest: this.deps.onManifest });
+      this.#cloud = startCloud(c.cloud, {
+        outbox: this.#store.outbox,
+        cache: this.#store.state,
+        clock: this.clock,
+        log,
+        registry: this.registry,
+        onManifest: (m) => {
+          this.#screen?.fromManifest(m);
+          this.deps.onManifest?.(m);
+        },
+      });
     }
     const sourceDeps: SourceDeps = { log, registry: this.registry, syncedNow: () => this.clock.syncedNow() };
     for (const sc of c.sources) this.sources.push(buildSource(sc, sourceDeps));
@@ -151,6 +225,9 @@ export class Agent {
     // Sources first, so no event arrives after the database is closed.
     await Promise.all(this.sources.map((s) => s.stop()));
     this.#dwell?.stop(Date.now());
+    await this.#player?.stop();
+    await this.#screen?.idle();
+    await this.#sink?.close();
     await this.#cloud?.stop();
     await this.#metrics?.close();
     this.#store?.close();

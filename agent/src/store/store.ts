@@ -133,6 +133,15 @@ export class Store {
     );
   }
 
+  /** A resident's passages since `sinceMs`, oldest first, at most `limit` (segments.ts). */
+  passagesOf(pseudonym: string, sinceMs: number, limit = 2000): { atMs: number; door: string }[] {
+    this.#open();
+    check(PseudonymSchema, pseudonym, 'passage pseudonym');
+    return guard('read passages', () =>
+      this.db.prepare('SELECT at_ms AS atMs, door FROM passages WHERE pseudonym = ? AND at_ms >= ? ORDER BY at_ms LIMIT ?').all(pseudonym, sinceMs, Math.min(Math.max(1, limit), 10_000)),
+    ) as { atMs: number; door: string }[];
+  }
+
   /** Bounded history: drops passages before `beforeMs`. Returns how many went. */
   prunePassages(beforeMs: number): number {
     this.#open();
