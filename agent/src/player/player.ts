@@ -89,8 +89,12 @@ export class Player {
   }
 
   async play(req: PlayRequest): Promise<PlayResult> {
+    // Taken at once, so a preroll() called right after this (for the play after) starts a
+    // fresh decoder instead of keeping this one.
+    const ready = this.#ready.get(req.file);
+    this.#ready.delete(req.file);
     await this.interrupt();
-    const ctl: Control = { interrupted: false, wake: null, decoder: null };
+    const ctl: Control = { interrupted: false, wake: null, decoder: ready ?? null };
     const done = this.#run(req, ctl);
     this.#current = {
       interrupt: () => {
@@ -111,6 +115,7 @@ export class Player {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.interrupt();
+    if (this.#stopped) this.#current = undefined;
     for (const d of this.#ready.values()) d.kill();
     this.#ready.clear();
   }
@@ -119,10 +124,8 @@ export class Player {
     const isInterrupted = () => ctl.interrupted;
     const { profile, sink, log } = this.#o;
     const expected = Math.max(1, Math.round((Math.min(req.durationMs, profile.maxDurationMs) / 1000) * profile.fps));
-    let decoder = this.#ready.get(req.file);
-    const prerolled = decoder !== undefined;
-    this.#ready.delete(req.file);
-    decoder ??= new Decoder(this.#o.ffmpeg, req.file, profile);
+    const prerolled = ctl.decoder !== null;
+    const decoder = ctl.decoder ?? new Decoder(this.#o.ffmpeg, req.file, profile);
     ctl.decoder = decoder;
     let shown = 0;
     let firstFrameLatencyMs: number | null = null;

@@ -42,6 +42,8 @@ export interface AgentDeps {
   /** Told about dwell windows (the player issue plugs in here). */
   onWindow?: { opened(w: DwellWindow): void; closed(w: ClosedWindow): void };
   clockCheckMs?: number;
+  /** Replaces the configured sink (tests and benchmarks that time frames). */
+  sink?: FrameSink;
   /** Told about each manifest that becomes current (targeting and the cache plug in here). */
   onManifest?(m: ManifestBody): void;
 }
@@ -100,7 +102,7 @@ export class Agent {
     // to the null sink and say so.
     let sink: FrameSink;
     try {
-      sink = sc.sink === 'framebuffer' ? new FramebufferSink(sc.device, sc.sysfsRoot) : sc.sink === 'snapshot' ? new SnapshotSink({ dir: sc.snapshotDir! }) : new NullSink();
+      sink = this.deps.sink ?? (sc.sink === 'framebuffer' ? new FramebufferSink(sc.device, sc.sysfsRoot) : sc.sink === 'snapshot' ? new SnapshotSink({ dir: sc.snapshotDir! }) : new NullSink());
     } catch (err) {
       log.error({ err: (err as Error).message }, 'screen sink unavailable; playing to the null sink');
       sink = new NullSink();

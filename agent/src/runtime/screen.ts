@@ -48,7 +48,7 @@ export class Screen {
   #optOuts = new Set<string>();
   #pacing: PacingState = { day: '', byTier: {}, byCampaign: {} };
   readonly #lastAtDoor = new Map<string, string>();
-  #busy: Promise<void> = Promise.resolve();
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(o: ScreenOptions) {
     this.#o = o;
@@ -85,16 +85,18 @@ export class Screen {
   /** From DwellTracker: never blocks the door path. */
   opened(w: DwellWindow): void {
     const unlockAt = performance.now();
-    // One decision at a time, in unlock order; a newer unlock interrupts the current play.
-    this.#busy = this.#busy.then(() => this.#serve(w, unlockAt)).catch((err: Error) => {
+    // Not queued behind the previous unlock's bookkeeping: play() interrupts the current play
+    // and the new one starts as soon as that stops; the old impression is recorded meanwhile.
+    const serving = this.#serve(w, unlockAt).catch((err: Error) => {
       this.#m.failures.inc({ reason: 'error' });
       this.#o.log.error({ err: err.message }, 'screen failed for this unlock; door handling unaffected');
     });
-    void this.#o.player.interrupt();
+    this.#inFlight.add(serving);
+    void serving.finally(() => this.#inFlight.delete(serving));
   }
 
   async idle(): Promise<void> {
-    await this.#busy;
+    await Promise.all([...this.#inFlight]);
   }
 
   #file(sha256: string): string | null {
@@ -126,7 +128,15 @@ export class Screen {
         o.log.warn({ creative: decision.creative.id, sha256: decision.creative.sha256 }, 'creative not in the cache; trying another');
       } else {
         this.#m.decisions.inc({ result: 'play' });
-        const result = await o.player.play({ impressionId: randomUUID(), file, durationMs: decision.creative.durationMs, unlockAt });
+        const playing = o.player.play({ impressionId: randomUUID(), file, durationMs: decision.creative.durationMs, unlockAt });
+        // Pre-roll the next likely creative while this one plays (the next unlock may come
+        // before it ends), once this play's first frame is out: spawning costs milliseconds.
+        const id = decision.creative.id;
+        setImmediate(() => this.#prerollAfter(w.door, id));
+        const result = await playing;
+        // When this play was interrupted by the next unlock, that play's first frame is due in
+        // the same turn of the event loop: let it out before this record's fsync.
+        await new Promise((r) => setImmediate(r));
         this.#record(w, decision, result, consent, decisionLatencyMs);
         if (result.framesShown > 0) break;
       }
@@ -155,6 +165,11 @@ export class Screen {
       this.#lastAtDoor.set(w.door, d.creative.id);
     }
     o.onImpression?.();
+  }
+
+  #prerollAfter(door: string, playing: string): void {
+    this.#lastAtDoor.set(door, playing);
+    this.#preroll();
   }
 
   /** Pre-roll what an anonymous unlock would get next at each door that has played. */
