@@ -68,6 +68,7 @@ describe('Player', () => {
     await p.primed();
     const r = await p.play(req(short));
     expect(r).toMatchObject({ outcome: 'completed', framesShown: 10, framesExpected: 10, prerolled: true });
+    await sink.flushed();
     const ref = join(dir, 'ref.png');
     execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', short, '-frames:v', '1', '-y', ref]);
     const got = PNG.sync.read(readFileSync(sink.lastPng!));

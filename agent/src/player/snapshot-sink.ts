@@ -1,7 +1,7 @@
 // Visual proof of play without a screen: a PNG of each play's first frame and a bounded log
 // of frame hashes (one line per frame: play id, index, sha256), for tests and the demo.
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { ScreenProfile } from '../media/screen-profile.js';
@@ -23,6 +23,7 @@ export class SnapshotSink implements FrameSink {
   #lines: string[] = [];
   #pngs = 0;
   lastPng: string | null = null;
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(o: SnapshotSinkOptions) {
     this.#o = { maxLogBytes: 8 * 2 ** 20, maxPngs: 200, ...o };
@@ -43,12 +44,27 @@ export class SnapshotSink implements FrameSink {
     if (!p) return;
     this.#lines.push(`${p.id} ${index} ${createHash('sha256').update(frame).digest('hex')}`);
     if (index === 0) {
-      const png = new PNG({ width: p.profile.width, height: p.profile.height });
-      toRgba(frame, p.profile.pixelFormat, p.profile.width * p.profile.height).copy(png.data);
+      // Encoded after this turn of the event loop, compressed on libuv's pool: the first
+      // frame and the door path never wait for a PNG.
+      const copy = Buffer.from(frame);
       const name = join(this.#o.dir, `first-${String(this.#pngs++ % this.#o.maxPngs).padStart(4, '0')}.png`);
-      writeFileSync(`${name}.tmp`, PNG.sync.write(png));
-      renameSync(`${name}.tmp`, name);
-      this.lastPng = name;
+      const { width, height, pixelFormat } = p.profile;
+      const job: Promise<void> = new Promise<void>((resolve) => {
+          setImmediate(() => {
+            const png = new PNG({ width, height });
+            toRgba(copy, pixelFormat, width * height).copy(png.data);
+            const out = createWriteStream(`${name}.tmp`);
+            out.on('error', () => resolve());
+            out.on('finish', () => {
+              renameSync(`${name}.tmp`, name);
+              this.lastPng = name;
+              resolve();
+            });
+            png.pack().pipe(out);
+          });
+        });
+      this.#pending.add(job);
+      void job.then(() => this.#pending.delete(job));
     }
   }
 
@@ -63,7 +79,13 @@ export class SnapshotSink implements FrameSink {
     this.#lines = [];
   }
 
+  /** Resolves when every first-frame PNG so far is on disk. */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+
   async close(): Promise<void> {
     this.end();
+    await this.flushed();
   }
 }
