@@ -1,7 +1,7 @@
 // `npm start` on the embedded default: it runs, shows door events live, stops cleanly, and
 // leaves a store with those events in it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,10 +14,13 @@ describe('npm start (the demo)', () => {
   it('streams simulated unlocks through the agent into its store, links to the broker, stops cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-demo-'));
     const script = new URL('./start.ts', import.meta.url).pathname;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--for', '4', '--speed', '900', '--dir', dir], { timeout: 30_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--for', '8', '--speed', '900', '--dir', dir], { timeout: 100_000 });
     expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/window #1 open/);
-    expect(stdout).toMatch(/-- link up · manifest v1 .* fleet: online/);
+    expect(stdout).toMatch(/-- link up · manifest v\d+ .* fleet: online/);
+    // Unlocks became plays of the demo campaigns, synced to the cloud, with visual proof.
+    expect(stdout).toMatch(/plays in the cloud: .*(noodle-bar|corner-bakery|welcome-home) \d+/);
+    expect(readdirSync(join(dir, 'snapshots')).some((f) => f.endsWith('.png'))).toBe(true);
     const stored = Number(/stopped: (\d+) door events in the store/.exec(stdout)?.[1]);
     expect(stored).toBeGreaterThan(0);
     const db = new Database(join(dir, 'state', 'agent.db'), { readonly: true });
@@ -26,5 +29,5 @@ describe('npm start (the demo)', () => {
     } finally {
       db.close();
     }
-  });
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { Agent, type ClosedWindow, type DwellWindow, initKeyFile, openAgentStore, parseConfig, silentLogger } from '@doorcast/agent';
 import Database from 'better-sqlite3';
 import { startDemoCloud } from './cloud.js';
+import { installDemoCampaigns } from './creatives.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -26,6 +27,8 @@ if (!existsSync(keyFile)) initKeyFile(keyFile);
 const site = 'demo-court';
 const device = 'demo-gate';
 const { broker, credentialsFile } = await startDemoCloud(dir, site, device);
+const creativesDir = join(dir, 'creatives');
+const campaigns = await installDemoCampaigns(dir, broker, site, creativesDir);
 
 const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const config = parseConfig({
@@ -42,6 +45,8 @@ const config = parseConfig({
   metrics: { port: 0 },
   clock: { sync: 'assume-synced' },
   cloud: { credentialsFile },
+  // No screen here: the snapshot sink keeps each play's first frame as a PNG and a hash log.
+  screen: { sink: 'snapshot', snapshotDir: join(dir, 'snapshots'), creativesDir },
 });
 
 const hhmmss = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { timeZone: timezone });
@@ -64,21 +69,31 @@ const agent = new Agent(config, {
 
 await agent.start();
 out(`doorcast demo: device ${device} at ${site} (${timezone}); state in ${dir}`);
+out(`campaigns: ${campaigns.join(', ')}; first frames of plays in ${join(dir, 'snapshots')}`);
 out(`agent metrics: http://127.0.0.1:${agent.metricsPort}/metrics   broker: mqtt://127.0.0.1:${broker.mqttPort}, http://127.0.0.1:${broker.httpPort}   stop: Ctrl-C`);
 
 const ref = { site, device };
+/** What merchants will see: plays per campaign, counted in the cloud's store (aggregates only). */
+async function playsByCampaign(): Promise<string> {
+  const rows = await broker.store.listImpressions(ref, { limit: 1000, afterSeq: Math.max(0, (await broker.store.countImpressions(ref)) - 1000) });
+  const by = new Map<string, number>();
+  for (const r of rows) by.set(r.campaignId, (by.get(r.campaignId) ?? 0) + 1);
+  return [...by].map(([c, n]) => `${c} ${n}`).join(', ') || 'none yet';
+}
 const summary = setInterval(() => {
   void (async () => {
     const queued = agent.store?.outbox.depth() ?? 0;
     const acked = await broker.store.countImpressions(ref);
     const status = broker.fleet.get(ref);
-    out(`-- link ${agent.cloud?.link.connected ? 'up' : 'down'} · manifest v${agent.cloud?.manifests.version ?? 0} · ${windows} unlocks with a window · impressions queued ${queued}, in the cloud ${acked} · fleet: ${status?.online ? 'online' : 'offline'}`);
+    const plays = await playsByCampaign();
+    out(`-- link ${agent.cloud?.link.connected ? 'up' : 'down'} · manifest v${agent.cloud?.manifests.version ?? 0} · ${windows} unlocks with a window · plays ${plays} · impressions queued ${queued}, in the cloud ${acked} · fleet: ${status?.online ? 'online' : 'offline'}`);
   })();
 }, 2000);
 
 const stop = async () => {
   clearInterval(summary);
   await agent.stop();
+  out(`plays in the cloud: ${await playsByCampaign()}`);
   await broker.stop();
   const db = new Database(join(config.stateDir, 'agent.db'), { readonly: true });
   const stored = (db.prepare('SELECT count(*) AS n FROM door_events').get() as { n: number }).n;
