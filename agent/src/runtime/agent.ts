@@ -19,6 +19,7 @@ import { FramebufferSink } from '../player/framebuffer-sink.js';
 import { Player } from '../player/player.js';
 import { type FrameSink, NullSink } from '../player/sink.js';
 import { SnapshotSink } from '../player/snapshot-sink.js';
+import type { Stamp } from '../store/records.js';
 import { type Cloud, startCloud } from '../sync/cloud.js';
 import type { ManifestCache } from '../sync/manifest-sync.js';
 import type { UplinkOutbox } from '../sync/uplink.js';
@@ -27,7 +28,8 @@ import { buildSource, type SourceDeps } from './sources.js';
 
 export interface AgentStore extends DoorEventSink {
   close(): void;
-  outbox: UplinkOutbox;
+  outbox: UplinkOutbox & { depth(): number; oldestAgeMs(now: Stamp): number };
+  doorCounts: UplinkOutbox & { closeHours(nowMs: number, doorNumber: (door: string) => number, bootId: string): number };
   state: ManifestCache & {
     noteBoot(bootId: string, now: number): void;
     correctClock(bootId: string, offsetMs: number, now: number): number;
@@ -60,6 +62,8 @@ export class Agent {
   #clockTimer: NodeJS.Timeout | undefined;
   #correctionPending = false;
   #cloud: Cloud | undefined;
+  #countTimer: NodeJS.Timeout | undefined;
+  #doorNumbers = new Map<string, number>();
   #screen: Screen | undefined;
   #player: Player | undefined;
   #sink: FrameSink | undefined;
@@ -94,6 +98,15 @@ export class Agent {
     return this.#sink;
   }
 
+  /**
+   * The door number the cloud contract carries (1–16): the controller's own number. Doors of
+   * different sources can share one; the door id stays on the device.
+   */
+  #doorNumber(door: string): number {
+    if (this.#doorNumbers.size === 0) for (const d of this.config.doors) this.#doorNumbers.set(d.id, d.controllerDoor);
+    return this.#doorNumbers.get(door) ?? Math.min(16, Math.max(1, Number(/(\d+)$/.exec(door)?.[1] ?? 1)));
+  }
+
   #buildScreen(sc: ScreenConfig): Screen {
     const c = this.config;
     const log = this.#log.child({ component: 'screen' });
@@ -115,14 +128,13 @@ export class Agent {
       log.error({ err: (err as Error).message }, 'no ffmpeg: plays will fail and be recorded as failed');
     }
     this.#player = new Player({ ffmpeg, profile: sc.profile, sink, log, registry: this.registry, prerollSlots: sc.prerollSlots });
-    const doorNumbers = new Map(c.doors.map((d) => [d.id, d.controllerDoor]));
     const screen = new Screen({
       player: this.#player,
       store,
       clock: this.clock,
       timeZone: c.site.timezone,
       creativesDir: sc.creativesDir!,
-      doorNumber: (door) => doorNumbers.get(door) ?? Math.min(16, Math.max(1, Number(/(\d+)$/.exec(door)?.[1] ?? 1))),
+      doorNumber: (door) => this.#doorNumber(door),
       expectedRemainingMs: (door, now) => this.#dwell?.current(door, now)?.expectedRemainingMs ?? 0,
       onImpression: () => this.#cloud?.uplink.pump(),
       log,
@@ -172,6 +184,7 @@ export class Agent {
     if (c.cloud) {
       this.#cloud = startCloud(c.cloud, {
         outbox: this.#store.outbox,
+        doorCounts: this.#store.doorCounts,
         cache: this.#store.state,
         clock: this.clock,
         log,
@@ -191,6 +204,18 @@ export class Agent {
       if (this.clock.refresh() || this.#correctionPending) this.#correctClock();
     }, this.deps.clockCheckMs ?? 10_000);
     this.#clockTimer.unref();
+    if (this.#cloud) {
+      const countHours = () => {
+        try {
+          if ((this.#store?.doorCounts.closeHours(Date.now(), (d) => this.#doorNumber(d), this.clock.bootId) ?? 0) > 0) this.#cloud?.link.pump();
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'door counts not computed; next hour tries again');
+        }
+      };
+      countHours();
+      this.#countTimer = setInterval(countHours, 60_000);
+      this.#countTimer.unref();
+    }
     this.#notify = sdNotifier(log);
     this.#notify.ready();
     log.info({ device: c.device.id, site: c.device.site, sources: c.sources.map((s) => `${s.name}:${s.kind}`), metricsPort: this.#metrics?.port }, 'agent started');
@@ -223,6 +248,7 @@ export class Agent {
     this.#notify?.stopping();
     this.#notify?.stop();
     clearInterval(this.#clockTimer);
+    clearInterval(this.#countTimer);
     clearTimeout(this.#dwellTimer);
     // Sources first, so no event arrives after the database is closed.
     await Promise.all(this.sources.map((s) => s.stop()));

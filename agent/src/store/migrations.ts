@@ -135,6 +135,23 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX door_events_wall;
   ALTER TABLE impressions_outbox DROP COLUMN created_ms;
   `,
+  // 4: hourly door counts for the cloud (CLOUD-LINK.md §5.2): their own outbox and sequence
+  // space, and plays per door and hour, counted when each play is recorded.
+  `
+  CREATE TABLE door_count_outbox (
+    device_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    hour_ms INTEGER NOT NULL,
+    door INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (hour_ms, door)
+  );
+  CREATE TABLE play_hours (
+    hour_ms INTEGER NOT NULL,
+    door INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (hour_ms, door)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ import { Registry } from '../obs/metrics.js';
 import { type Budget, type BudgetReport, enforceBudget, usedBytes } from './budget.js';
 import { Counters } from './counters.js';
 import { type Db, openDatabase, withSynchronous } from './database.js';
+import { DoorCounts } from './door-counts.js';
 import { DoorEvents, type Insertion } from './door-events.js';
 import { guard, StoreError } from './errors.js';
 import { SCHEMA_VERSION } from './migrations.js';
@@ -40,6 +41,7 @@ export class Store {
   readonly doorEvents: DoorEvents;
   readonly outbox: Outbox;
   readonly counters: Counters;
+  readonly doorCounts: DoorCounts;
   readonly state: State;
   /** Where a corrupt database was moved at open, if one was. */
   readonly recoveredFrom: string | undefined;
@@ -64,6 +66,7 @@ export class Store {
     this.doorEvents = new DoorEvents(this.db, dir);
     this.outbox = new Outbox(this.db, dir);
     this.counters = new Counters(this.db, dir);
+    this.doorCounts = new DoorCounts(this.db, dir);
     this.state = new State(this.db, dir);
     this.#stamp = o.stamp ?? defaultStamp();
     this.#m = storeMetrics(o.registry ?? new Registry(), {
@@ -105,6 +108,7 @@ export class Store {
     return this.transaction(() => {
       const seq = this.outbox.append(play, stamp);
       this.counters.increment(counters);
+      this.doorCounts.notePlay(play.door, stamp.wallMs);
       return seq;
     });
   }

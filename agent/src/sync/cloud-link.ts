@@ -25,7 +25,8 @@ import type { Uplink } from './uplink.js';
 
 export interface CloudLinkOptions {
   bundle: CredentialBundle & DeviceRef;
-  uplink: Uplink;
+  /** One per outbox (impressions, door counts); acks are routed by their kind. */
+  uplinks: Uplink[];
   manifests: ManifestSync;
   /** The state payload's live figures. */
   state(): Pick<z.infer<typeof OnlineStateSchema>, 'agentVersion' | 'outboxDepth' | 'oldestUnsyncedAgeS' | 'bootId'>;
@@ -92,11 +93,11 @@ export class CloudLink {
         if (err) o.log.warn({ err: err.message }, 'subscribe failed');
       });
       this.publishState();
-      o.uplink.connected();
+      for (const u of o.uplinks) u.connected();
     });
     client.on('close', () => {
       if (this.#m.up) this.#m.up.set(0);
-      o.uplink.disconnected();
+      for (const u of o.uplinks) u.disconnected();
       if (this.#stopping) return;
       const delay = this.#backoff.next();
       this.#m.reconnects.inc();
@@ -108,9 +109,13 @@ export class CloudLink {
     });
     client.on('error', (err) => o.log.warn({ err: err.message }, 'cloud link error'));
     client.on('message', (topic, payload) => this.#route(topic, payload));
-    this.#timers.push(setInterval(() => o.uplink.pump(), o.flushIntervalMs ?? 1000));
+    this.#timers.push(setInterval(() => this.pump(), o.flushIntervalMs ?? 1000));
     this.#timers.push(setInterval(() => this.publishState(), o.stateIntervalMs ?? 60_000));
     for (const t of this.#timers) t.unref();
+  }
+
+  pump(): void {
+    for (const u of this.#o.uplinks) u.pump();
   }
 
   publishState(): void {
@@ -169,7 +174,7 @@ export class CloudLink {
       this.#o.log.warn({ kind: t.kind, reason: r.reason, path: r.path, message: r.message }, 'payload from the cloud rejected');
       return;
     }
-    if (t.kind === 'ack') this.#o.uplink.onAck(r.value as Parameters<Uplink['onAck']>[0]);
+    if (t.kind === 'ack') for (const u of this.#o.uplinks) u.onAck(r.value as Parameters<Uplink['onAck']>[0]);
     else this.#command(r.value as Command);
   }
 
@@ -184,7 +189,7 @@ export class CloudLink {
         this.publishState();
         break;
       case 'flush-outbox':
-        this.#o.uplink.pump();
+        this.pump();
         break;
       case 'resync-manifest':
         // The broker re-sends the retained manifest on a fresh subscription.

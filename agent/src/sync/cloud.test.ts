@@ -9,7 +9,7 @@ import { Clock } from '../clock/clock.js';
 import { silentLogger } from '../obs/log.js';
 import { Registry } from '../obs/metrics.js';
 import type { Store } from '../store/index.js';
-import { openStore, play, stamp, tempDir } from '../store/testing.js';
+import { openStore, play, row, stamp, tempDir } from '../store/testing.js';
 import { type Cloud, startCloud } from './cloud.js';
 
 const ref = { site: 'maple', device: 'gate-1' };
@@ -31,7 +31,7 @@ async function provision(b: TestBroker): Promise<string> {
 function cloudFor(store: Store, credentialsFile: string, over: Partial<Parameters<typeof startCloud>[0]> = {}): Cloud {
   const c = startCloud(
     { credentialsFile, protocolVersion: 4, batchRecords: 500, maxInFlight: 4, ackTimeoutMs: 5000, flushIntervalMs: 50, stateIntervalMs: 60_000, backoff: { baseMs: 50, capMs: 200 }, ...over },
-    { outbox: store.outbox, cache: store.state, clock: new Clock({ sync: 'assume-synced' }), log: silentLogger, registry: new Registry() },
+    { outbox: store.outbox, doorCounts: store.doorCounts, cache: store.state, clock: new Clock({ sync: 'assume-synced' }), log: silentLogger, registry: new Registry() },
   );
   cleanups.push(() => c.stop());
   return c;
@@ -65,6 +65,22 @@ describe('cloud link against the broker', () => {
     await until(() => store.outbox.depth() === 0, 20_000, 'outbox drained after restart');
     expect(await broker.store.countImpressions(ref)).toBe(1900);
     expect(cloud.link.connected).toBe(true);
+  });
+
+  it('hourly door counts go up on their own sequence and leave their outbox when acked', async () => {
+    broker = await startTestBroker();
+    const cred = await provision(broker);
+    const store = openStore();
+    const H = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000;
+    for (let i = 1; i <= 40; i++) store.insertDoorEvent(row(i, { wallTimeMs: H + i * 400_000, door: i % 2 ? 'east-gate' : 'west-gate' }));
+    fill(store, 5);
+    const appended = store.doorCounts.closeHours(Date.now(), (d) => (d === 'east-gate' ? 1 : 2), '6f1c2b7e-3f4a-4d8e-9b1a-2c3d4e5f6a7b');
+    expect(appended).toBeGreaterThanOrEqual(8);
+    cloudFor(store, cred);
+    await until(() => store.doorCounts.depth() === 0 && store.outbox.depth() === 0, 10_000, 'both outboxes drained');
+    expect(await broker.store.countDoorCounts(ref)).toBe(appended);
+    const counts = await broker.store.listDoorCounts(ref);
+    expect(counts.reduce((n, c) => n + c.unlocksGranted, 0)).toBe(40);
   });
 
   it('a restarted agent resends unacked rows and the cloud keeps one copy', async () => {

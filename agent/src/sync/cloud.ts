@@ -4,6 +4,7 @@ import type { Clock } from '../clock/clock.js';
 import type { CloudConfig } from '../config/schema.js';
 import type { Logger } from '../obs/log.js';
 import type { Registry } from '../obs/metrics.js';
+import type { Stamp } from '../store/records.js';
 import { CloudLink } from './cloud-link.js';
 import { loadCredentials } from './credentials.js';
 import { type ManifestCache, ManifestSync } from './manifest-sync.js';
@@ -12,7 +13,9 @@ import { Uplink, type UplinkOutbox } from './uplink.js';
 export const AGENT_VERSION = '0.1.0';
 
 export interface CloudDeps {
-  outbox: UplinkOutbox;
+  outbox: UplinkOutbox & { depth(): number; oldestAgeMs(now: Stamp): number };
+  /** Hourly door counts (CLOUD-LINK.md §5.2); absent: not sent. */
+  doorCounts?: UplinkOutbox;
   cache: ManifestCache;
   clock: Clock;
   log: Logger;
@@ -23,6 +26,7 @@ export interface CloudDeps {
 export interface Cloud {
   link: CloudLink;
   uplink: Uplink;
+  doorCountUplink: Uplink | undefined;
   manifests: ManifestSync;
   stop(): Promise<void>;
 }
@@ -44,9 +48,22 @@ export function startCloud(c: CloudConfig, d: CloudDeps): Cloud {
     maxInFlight: c.maxInFlight,
     ackTimeoutMs: c.ackTimeoutMs,
   });
+  const doorCountUplink = d.doorCounts
+    ? new Uplink({
+        kind: 'door-counts',
+        ref: bundle,
+        outbox: d.doorCounts,
+        publish: (topic, payload) => link?.publish(topic, payload) ?? Promise.reject(new Error('cloud link not started')),
+        log,
+        registry: d.registry,
+        batchRecords: c.batchRecords,
+        maxInFlight: 1,
+        ackTimeoutMs: c.ackTimeoutMs,
+      })
+    : undefined;
   link = new CloudLink({
     bundle,
-    uplink,
+    uplinks: doorCountUplink ? [uplink, doorCountUplink] : [uplink],
     manifests,
     log,
     registry: d.registry,
@@ -64,5 +81,5 @@ export function startCloud(c: CloudConfig, d: CloudDeps): Cloud {
   });
   link.start();
   const l = link;
-  return { link: l, uplink, manifests, stop: () => l.stop() };
+  return { link: l, uplink, doorCountUplink, manifests, stop: () => l.stop() };
 }
