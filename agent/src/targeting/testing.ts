@@ -1,6 +1,24 @@
 // Builders for targeting tests and the select() benchmark.
-import { type Campaign, CampaignSchema, type CampaignSet, CampaignSetSchema } from './campaign.js';
-import type { PlayCounts, ResidentHistory } from './select.js';
+import { type Campaign, CampaignSchema, type CampaignSet, parseCampaignSet } from './campaign.js';
+import type { PlayCounts, ResidentHistory, SelectContext } from './select.js';
+
+export const TZ = 'Asia/Shanghai';
+/** Monday 2026-11-23 07:30 in Shanghai. */
+export const MON_0730 = Date.parse('2026-11-23T07:30:00+08:00');
+export const at = (local: string): number => Date.parse(`${local}+08:00`);
+
+/** A consenting resident at the east gate, Monday 07:30, 10 s of dwell left. */
+export const context = (over: Partial<SelectContext> = {}): SelectContext => ({
+  nowMs: MON_0730,
+  timeZone: TZ,
+  site: 'riverside',
+  door: 'east-gate',
+  remainingDwellMs: 10_000,
+  pseudonym: 'k1.AAAAAAAAAAAAAAAAAAAAAA',
+  consent: true,
+  segments: [],
+  ...over,
+});
 
 let n = 0;
 export function campaign(over: Record<string, unknown> = {}): Campaign {
@@ -16,7 +34,7 @@ export function campaign(over: Record<string, unknown> = {}): Campaign {
 }
 
 export function campaignSet(campaigns: Campaign[], over: Record<string, unknown> = {}): CampaignSet {
-  return CampaignSetSchema.parse({ campaigns, ...over });
+  return parseCampaignSet({ campaigns, ...over });
 }
 
 export function history(byCampaign: Record<string, Record<string, Partial<PlayCounts>>> = {}, negative: string[] = []): ResidentHistory {
