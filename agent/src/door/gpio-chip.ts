@@ -25,8 +25,12 @@ export class GpioError extends Error {
   }
 }
 
-/** The main GPIO controller of each Pi generation (pinctrl driver labels). */
-const PI_MAIN_CHIP = /^(pinctrl-bcm2711|pinctrl-bcm2835|pinctrl-rp1|raspberrypi-gpio)$/;
+/**
+ * The main GPIO controller of each Pi generation, by pinctrl driver label. Pi 0-3: bcm2835;
+ * Pi 4: bcm2711; Pi 5: the header is on RP1, whose base is not the lowest (the SoC's banks
+ * come first), so "the lowest base" would pick the wrong chip there.
+ */
+const PI_MAIN_CHIP = /^(pinctrl-bcm2835|pinctrl-bcm2711|pinctrl-rp1)$/;
 
 export function listChips(sysfsRoot: string): GpioChip[] {
   const dir = join(sysfsRoot, 'class', 'gpio');
@@ -36,11 +40,20 @@ export function listChips(sysfsRoot: string): GpioChip[] {
   } catch (err) {
     throw new GpioError('no-sysfs', dir, `no sysfs GPIO (${(err as NodeJS.ErrnoException).code})`, 'enable CONFIG_GPIO_SYSFS in the kernel, or use a serial/tcp source for this door');
   }
-  const read = (n: string, f: string) => readFileSync(join(dir, n, f), 'utf8').trim();
-  return names
-    .map((name) => ({ name, base: Number(read(name, 'base')), ngpio: Number(read(name, 'ngpio')), label: read(name, 'label') }))
-    .filter((c) => Number.isInteger(c.base) && Number.isInteger(c.ngpio) && c.ngpio > 0)
-    .sort((a, b) => a.base - b.base);
+  // A chip whose attributes cannot be read (removed meanwhile) is left out, not fatal.
+  const read = (n: string, f: string) => {
+    try {
+      return readFileSync(join(dir, n, f), 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  const chips: GpioChip[] = [];
+  for (const name of names) {
+    const [base, ngpio, label] = [read(name, 'base'), read(name, 'ngpio'), read(name, 'label')];
+    if (/^\d+$/.test(base) && /^[1-9]\d*$/.test(ngpio) && label !== '') chips.push({ name, base: Number(base), ngpio: Number(ngpio), label });
+  }
+  return chips.sort((a, b) => a.base - b.base);
 }
 
 /**

@@ -10,12 +10,14 @@ export type Edge = 'none' | 'rising' | 'falling' | 'both';
 export interface LineConfig {
   number: number;
   activeLow: boolean;
+  /** The kernel's edge setting: 'both' to be woken by interrupts, 'none' when polled. */
   edge: Edge;
 }
 
 export class SysfsLine {
   readonly dir: string;
   #exportedByUs = false;
+  #closed = false;
 
   constructor(
     readonly sysfsRoot: string,
@@ -33,11 +35,11 @@ export class SysfsLine {
     const root = join(this.sysfsRoot, 'class', 'gpio');
     if (!(await exists(this.dir))) {
       try {
-        await writeFile(join(root, 'export'), String(this.config.number));
+        // One write per number, newline-terminated as `echo N > export` writes it.
+        await writeFile(join(root, 'export'), `${this.config.number}\n`);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        // EBUSY: claimed by a kernel driver or another process (e.g. a 1-wire overlay).
-        throw new GpioError('export', join(root, 'export'), `cannot export GPIO ${this.config.number} (${code})`, code === 'EACCES' ? 'add the doorcast user to the gpio group (deploy/udev/60-doorcast.rules)' : 'free the pin: remove the overlay or process that holds it');
+        throw new GpioError('export', join(root, 'export'), `cannot export GPIO ${this.config.number} (${code})`, exportFix(code));
       }
       this.#exportedByUs = true;
     }
@@ -46,6 +48,7 @@ export class SysfsLine {
     for (const f of ['value', 'direction', 'active_low']) {
       const p = join(this.dir, f);
       while (!(await writable(p))) {
+        if (this.#closed) throw new GpioError('io', p, 'closed while waiting for udev', 'none needed: the source was stopped');
         if (Date.now() > deadline) throw new GpioError('export', p, 'not writable after export', 'check the udev rule for gpio (deploy/udev/60-doorcast.rules) and the gpio group');
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -73,9 +76,10 @@ export class SysfsLine {
 
   /** Unexports only what we exported; a line exported by someone else stays as it was. */
   async close(): Promise<void> {
+    this.#closed = true;
     if (!this.#exportedByUs) return;
     this.#exportedByUs = false;
-    await writeFile(join(this.sysfsRoot, 'class', 'gpio', 'unexport'), String(this.config.number)).catch(() => {});
+    await writeFile(join(this.sysfsRoot, 'class', 'gpio', 'unexport'), `${this.config.number}\n`).catch(() => {});
   }
 
   async #write(file: string, value: string): Promise<void> {
@@ -85,6 +89,21 @@ export class SysfsLine {
     } catch (err) {
       throw new GpioError('io', p, `cannot write ${value} (${(err as NodeJS.ErrnoException).code})`, 'check permissions on the gpio sysfs files (gpio group)');
     }
+  }
+}
+
+/** The fix for a refused export, by errno. */
+export function exportFix(code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'add the doorcast user to the gpio group (deploy/udev/60-doorcast.rules)';
+    case 'EINVAL':
+      // What a pre-6.6 pin number (no chip base) gets on a 6.6+ kernel.
+      return 'no such GPIO number: check the chip and its base (ls /sys/class/gpio)';
+    default:
+      // EBUSY: claimed by a kernel driver or another process (e.g. a 1-wire overlay).
+      return 'free the pin: remove the overlay or process that holds it';
   }
 }
 
