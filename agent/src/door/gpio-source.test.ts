@@ -67,8 +67,7 @@ describe('GPIO source over sysfs', () => {
     expect(k.exports).toEqual([529, 539]);
     expect([k.read(529, 'direction'), k.read(529, 'active_low'), k.read(529, 'edge')]).toEqual(['in', '1', 'none']);
     expect(k.read(539, 'active_low')).toBe('0');
-    await sleep(300); // the initial level settles: closed, and not an event
-    expect(got).toEqual([]);
+    expect(got).toEqual([]); // the start-up level (closed) is the baseline, not an event
 
     // The door opens: the contact bounces 0/1 for ~60 ms, then holds low (active).
     await drive(k, 529, [0, 1, 0, 1, 0, 1, 0]);
@@ -125,6 +124,29 @@ describe('GPIO source over sysfs', () => {
     expect(await value(registry, 'doorcast_gpio_events_lost_total')).toBe(1);
     expect(await value(registry, 'doorcast_gpio_events_total', { outcome: 'failed' })).toBe(1);
     expect(src.status().eventsDelivered).toBe(0);
+  });
+
+  it('a contact chattering at start-up: start is bounded, and the level it settles on is the baseline, not an event', async () => {
+    const k = kernel();
+    let level: 0 | 1 = 0;
+    const chatter = setInterval(() => {
+      level = level ? 0 : 1;
+      k.set(529, level);
+    }, 3);
+    const { src, got, registry, started } = start(k.root, { inputs: [{ line: 17, door: 1, role: 'door-contact', debounceMs: 40 }] });
+    try {
+      await started; // within debounceMs + 1 s although the level never held
+      expect(src.status().link).toBe('up');
+    } finally {
+      clearInterval(chatter);
+    }
+    k.set(529, 1);
+    await sleep(200);
+    expect(got).toEqual([]);
+    k.set(529, 0);
+    await waitFor(() => got.length === 1, 'closed', 5000);
+    expect(got.map(brief)).toEqual(['door 1 closed']);
+    expect(await value(registry, 'doorcast_gpio_bounces_total')).toBe(0); // no baseline yet: nothing to bounce back to
   });
 
   it('a line exported by someone else is used and left exported on stop', async () => {

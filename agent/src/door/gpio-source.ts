@@ -162,6 +162,9 @@ export class GpioSource implements DoorSource {
         if (gen !== this.#generation) return;
         modes.push(`${input.role}@${chip.name}+${input.line}=gpio${line.config.number}:${watch.how}`);
       }
+      // Up means the baselines are known: any change from here on is reported.
+      await Promise.all(this.#watches.map((w, i) => w.settled(o.inputs[i]!.debounceMs + 1000)));
+      if (gen !== this.#generation) return;
       this.#backoff.reset();
       this.#status.link = 'up';
       this.#status.detail = `${chip.label} base ${chip.base}: ${modes.join(', ')}`;

@@ -29,6 +29,7 @@ export class LineWatch {
   #again = false;
   #stopped = false;
   #how = '';
+  #onSettled: (() => void) | undefined;
 
   constructor(o: LineWatchOptions) {
     this.#o = o;
@@ -61,8 +62,26 @@ export class LineWatch {
     await this.check();
   }
 
+  /**
+   * Resolves once the line's first level has held for the debounce window (the baseline later
+   * changes are measured from), or after `timeoutMs` for a line that keeps chattering.
+   */
+  settled(timeoutMs: number): Promise<void> {
+    if (this.#o.debounce.level !== null || this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#onSettled = done;
+    });
+  }
+
   stop(): void {
     this.#stopped = true;
+    this.#onSettled?.();
+    this.#onSettled = undefined;
     clearTimeout(this.#settle);
     clearInterval(this.#poll);
     this.#edges?.stop();
@@ -96,6 +115,10 @@ export class LineWatch {
         const level = o.debounce.sample(value, o.now());
         if (o.debounce.bounces > before) o.onBounces(o.debounce.bounces - before);
         if (level !== null) o.onLevel(level);
+        if (this.#onSettled && o.debounce.level !== null) {
+          this.#onSettled();
+          this.#onSettled = undefined;
+        }
       } while (this.#again && !this.#stopped);
     } finally {
       this.#reading = false;
