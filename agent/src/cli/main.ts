@@ -2,6 +2,8 @@
 // systemd unit and an installer's script can tell a bad config (78) from a crash (1).
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { formatResults } from '../doctor/check.js';
+import { runDoctor } from '../doctor/doctor.js';
 import { initKeyFile, KeyFileError, rotateKeyFile } from '../identity/keys.js';
 import { createLogger } from '../obs/log.js';
 import { runAgent } from './run.js';
@@ -30,6 +32,24 @@ export async function main(argv: string[]): Promise<number> {
     .action((o: { config: string }) => {
       const c = loadConfig(o.config);
       process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+    });
+
+  program
+    .command('doctor')
+    .description('check this box: config, controller links, GPIO, screen, ffmpeg, broker, clock, disk, SD card, power')
+    .requiredOption('-c, --config <file>', 'agent config (YAML)')
+    .option('--json', 'one JSON array of results, for scripts')
+    .option('--listen <seconds>', 'how long to listen on each controller link', '3')
+    .option('--show <seconds>', 'how long the test pattern stays on the screen', '3')
+    .action(async (o: { config: string; json?: boolean; listen: string; show: string }) => {
+      const tty = !o.json && process.stdout.isTTY;
+      const results = await runDoctor(o.config, {
+        listenMs: Number(o.listen) * 1000,
+        showMs: Number(o.show) * 1000,
+        onResult: tty ? (r) => process.stderr.write(`  … ${r.title}: ${r.status}\n`) : undefined,
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(results, null, 2)}\n` : formatResults(results));
+      code = results.some((r) => r.status === 'fail') ? EXIT.failure : EXIT.ok;
     });
 
   const keys = program.command('keys').description('the site pseudonymisation key file');
