@@ -1,7 +1,8 @@
 // Issue 4: select() with 500 campaigns and 10,000 residents' counters (the caller reads one
 // resident's history per unlock, so each call gets a random resident's): p50/p99 per decision.
-// Two paces: a busy gate (an unlock every 2 s, the site-local time is memoised per minute) and
-// a quiet one (every 97 s, every call formats the time afresh).
+// Two paces: a busy gate (an unlock every 2 s) and a quiet one (every 97 s, so every call is
+// in a new minute and the days roll over: pacing restarts, the zone's offset is looked up
+// again each day).
 import { compile, type PacingState, recordPacing, type SelectContext, select } from '../../agent/src/targeting/select.js';
 import { campaign, campaignSet, SimHistory } from '../../agent/src/targeting/testing.js';
 import { type BenchResult, percentile, round } from './result.js';
@@ -43,7 +44,7 @@ function fixture(rand: () => number) {
   return { set, residents };
 }
 
-export function measure(stepMs: number, calls: number, warmup: number): { p50: number; p99: number; plays: number } {
+function measure(stepMs: number, calls: number, warmup: number): { p50: number; p99: number; plays: number } {
   const rand = lcg(7);
   const { set, residents } = fixture(rand);
   let pacing: PacingState = { day: '', byTier: {}, byCampaign: {} };
@@ -70,6 +71,8 @@ export function measure(stepMs: number, calls: number, warmup: number): { p50: n
     if (d.kind === 'play') {
       plays++;
       pacing = recordPacing(pacing, d);
+      // The store counts plays against consenting residents only.
+      if (!d.anonymous) h.play(d.campaign, d.day, rand() < 0.6);
     }
   }
   return { p50: percentile(times, 50), p99: percentile(times, 99), plays };
@@ -77,11 +80,11 @@ export function measure(stepMs: number, calls: number, warmup: number): { p50: n
 
 export async function run(): Promise<BenchResult[]> {
   const busy = measure(2000, 18_000, 2000);
-  const quiet = measure(97_000, 5000, 1000);
+  const quiet = measure(97_000, 10_000, 2000);
   return [
     { name: 'select() p50, 500 campaigns, 10,000 residents, busy gate', value: round(busy.p50, 1), unit: 'µs', note: `18,000 decisions after 2,000 warm-up, ${busy.plays} plays` },
     { name: 'select() p99, busy gate', value: round(busy.p99, 1), unit: 'µs', note: 'aim ≤ 200 µs' },
-    { name: 'select() p50, quiet gate (site time formatted every call)', value: round(quiet.p50, 1), unit: 'µs', note: '5,000 decisions after 1,000 warm-up' },
+    { name: 'select() p50, quiet gate (an unlock every 97 s)', value: round(quiet.p50, 1), unit: 'µs', note: `10,000 decisions after 2,000 warm-up, ${quiet.plays} plays` },
     { name: 'select() p99, quiet gate', value: round(quiet.p99, 1), unit: 'µs', note: 'aim ≤ 200 µs' },
   ];
 }

@@ -35,8 +35,8 @@ describe('parseCampaignSet', () => {
       }),
     );
     expect(s.campaigns.map((c) => [c.id, c.perDay, c.perWeek, c.afterCompletions, c.onNegativeFeedback])).toEqual([
-      ['noodles', 3, 9, 4, false],
       ['laundry', 1, 9, 4, true],
+      ['noodles', 3, 9, 4, false],
     ]);
     const open = compile(parseCampaignSet({ campaigns: [minimal] })).campaigns[0]!;
     expect([open.perDay, open.perWeek, open.afterCompletions]).toEqual([2, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);

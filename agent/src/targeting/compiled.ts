@@ -37,8 +37,6 @@ export interface CompiledCampaign {
   readonly onNegativeFeedback: boolean;
   /** Stable tie-break seed. */
   readonly idHash: number;
-  /** Rank of the id in sorted order (explanations list losers by id without comparing strings). */
-  idOrder: number;
   readonly creatives: readonly CompiledCreative[];
 }
 
@@ -47,8 +45,8 @@ export interface Scratch {
   readonly why: Uint8Array;
   /** Per campaign: a resident-specific reason (caps, suppression), cleared after each decision. */
   readonly resident: Uint8Array;
-  /** Per campaign: index of the chosen creative, -1 when none. */
-  readonly creative: Int8Array;
+  /** Indices of the campaigns eligible in this decision, `eligibleCount` of them. */
+  readonly eligible: Int32Array;
   /** Indices set in `resident`, to clear. */
   readonly touched: number[];
 }
@@ -68,8 +66,9 @@ export interface Columns {
   readonly partStart: Int32Array;
   readonly parts: Int16Array;
   readonly share: Float64Array;
+  /** The shortest first-seconds of the campaign's creatives: some creative can start iff it fits. */
+  readonly minFirst: Float64Array;
   readonly idHash: Uint32Array;
-  readonly idOrder: Int32Array;
 }
 
 export const SCOPED_SITE = 1;
@@ -78,6 +77,7 @@ export const SCOPED_SEGMENT = 4;
 
 export interface CompiledSet {
   readonly set: CampaignSet;
+  /** Sorted by id. */
   readonly campaigns: readonly CompiledCampaign[];
   readonly columns: Columns;
   readonly byId: ReadonlyMap<string, number>;
@@ -115,15 +115,14 @@ function compileCampaign(c: Campaign, set: CampaignSet): CompiledCampaign {
     afterCompletions: c.suppression.afterCompletions ?? d.suppression.afterCompletions ?? Number.POSITIVE_INFINITY,
     onNegativeFeedback: c.suppression.onNegativeFeedback ?? d.suppression.onNegativeFeedback,
     idHash: hashText(c.id),
-    idOrder: 0,
     creatives: c.creatives.map((creative) => ({ creative, id: creative.id, durationMs: creative.durationMs, firstMs: Math.min(creative.firstSecondsMs, creative.durationMs) })),
   };
 }
 
 export function compile(set: CampaignSet): CompiledSet {
-  const campaigns = set.campaigns.map((c) => compileCampaign(c, set));
-  const sorted = [...campaigns].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (let i = 0; i < sorted.length; i++) sorted[i]!.idOrder = i;
+  // Sorted by id: a campaign's index is its rank by id, so ties and explanations that order by
+  // id compare integers, and the order of the manifest cannot change a decision.
+  const campaigns = set.campaigns.map((c) => compileCampaign(c, set)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const n = campaigns.length;
   const partStart = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) partStart[i + 1] = partStart[i]! + (campaigns[i]!.parts?.length ?? 0);
@@ -136,8 +135,8 @@ export function compile(set: CampaignSet): CompiledSet {
     partStart,
     parts: Int16Array.from(campaigns.flatMap((c) => [...(c.parts ?? [])])),
     share: Float64Array.from(campaigns, (c) => c.share),
+    minFirst: Float64Array.from(campaigns, (c) => Math.min(...c.creatives.map((x) => x.firstMs))),
     idHash: Uint32Array.from(campaigns, (c) => c.idHash),
-    idOrder: Int32Array.from(campaigns, (c) => c.idOrder),
   };
   return {
     set,
@@ -145,6 +144,6 @@ export function compile(set: CampaignSet): CompiledSet {
     columns,
     byId: new Map(campaigns.map((c, i) => [c.id, i])),
     quiet: set.quietHours.map((q) => ({ start: toMinute(q.start), end: toMinute(q.end), dayMask: mask(q.days), dim: q.dim })),
-    scratch: { why: new Uint8Array(n), resident: new Uint8Array(n), creative: new Int8Array(n), touched: [] },
+    scratch: { why: new Uint8Array(n), resident: new Uint8Array(n), eligible: new Int32Array(n), touched: [] },
   };
 }

@@ -51,27 +51,29 @@ const RANK: Record<ReasonCode, number> = {
 };
 const RANK_OF_CODE = Uint8Array.from([255, ...CODES.map((c) => RANK[c])]);
 
-/** The k closest losers (by rank, then campaign id), excluding the winner. */
+const RANKS = Math.max(...Object.values(RANK)) + 1;
+
+/**
+ * The k closest losers (by rank, then campaign id), excluding the winner. One pass: campaigns
+ * are in id order (compiled.ts), so the first k seen at each rank are that rank's best.
+ */
 export function topLosers(compiled: CompiledSet, why: Uint8Array, k: number, winner = -1): Loser[] {
-  const best: { i: number; rank: number; order: number }[] = [];
+  const buckets: number[][] = Array.from({ length: RANKS }, () => []);
   const cs = compiled.campaigns;
-  const { idOrder } = compiled.columns;
   for (let i = 0; i < cs.length; i++) {
     const code = why[i]!;
     if (i === winner || code === 0) continue;
-    const rank = RANK_OF_CODE[code]!;
-    const order = idOrder[i]!;
-    if (best.length === k) {
-      const last = best[k - 1]!;
-      if (rank > last.rank || (rank === last.rank && order > last.order)) continue;
-      best.pop();
-    }
-    let j = best.length;
-    while (j > 0 && (best[j - 1]!.rank > rank || (best[j - 1]!.rank === rank && best[j - 1]!.order > order))) j--;
-    best.splice(j, 0, { i, rank, order });
+    const b = buckets[RANK_OF_CODE[code]!]!;
+    if (b.length < k) b.push(i);
+    else if (b === buckets[0]) break; // k of the closest kind: nothing later can rank before them
   }
-  return best.map(({ i }) => {
-    const reason = CODES[why[i]! - 1]!;
-    return { campaign: cs[i]!.id, reason, text: REASONS[reason] };
-  });
+  const out: Loser[] = [];
+  for (const b of buckets) {
+    for (const i of b) {
+      if (out.length === k) return out;
+      const reason = CODES[why[i]! - 1]!;
+      out.push({ campaign: cs[i]!.id, reason, text: REASONS[reason] });
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // segment names are ever used or recorded, never the history). Pure: passages and rules in,
 // names out. Bounded: only the last 28 site-local days and at most MAX_PASSAGES passages.
 import type { SegmentRule } from './campaign.js';
-import { inMinutes, siteTime, toMinute, utcOffsetMinutes } from './site-time.js';
+import { inMinutes, offsetAt, siteTime, toMinute } from './site-time.js';
 
 export interface Passage {
   atMs: number;
@@ -23,7 +23,7 @@ interface Local {
 
 const QUARTER_MS = 15 * 60_000;
 
-/** Site-local times of the passages in the history window, with one Intl call per distinct quarter hour. */
+/** Site-local times of the passages in the history window (offsets per quarter hour, site-time.ts). */
 function localPassages(passages: readonly Passage[], nowMs: number, timeZone: string, since: number, today: number): Local[] {
   const offsets = new Map<number, number>();
   const out: Local[] = [];
@@ -33,7 +33,7 @@ function localPassages(passages: readonly Passage[], nowMs: number, timeZone: st
     const bucket = Math.floor(p.atMs / QUARTER_MS);
     let off = offsets.get(bucket);
     if (off === undefined) {
-      off = utcOffsetMinutes(bucket * QUARTER_MS, timeZone);
+      off = offsetAt(bucket * QUARTER_MS, timeZone);
       offsets.set(bucket, off);
     }
     const localMin = Math.floor(p.atMs / 60_000) + off;

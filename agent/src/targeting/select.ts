@@ -91,7 +91,7 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
   const segments = personal ? ctx.segments : EMPTY;
   const h = personal ? history : null;
   const { campaigns, scratch } = compiled;
-  const { why, resident, creative: chosen, touched } = scratch;
+  const { why, resident, eligible, touched } = scratch;
   const n = campaigns.length;
 
   // The resident's caps and suppression, from their history only (a few campaigns), not by
@@ -134,8 +134,9 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
   let share0 = 0;
   let share1 = 0;
   let share2 = 0;
-  const { from, to, dayMask, tierRank, scoped, partStart, parts, share } = compiled.columns;
+  const { from, to, dayMask, tierRank, scoped, partStart, parts, share, minFirst } = compiled.columns;
   const { dayNumber, minute } = t;
+  let count = 0;
   for (let i = 0; i < n; i++) {
     let r = 0;
     if (dayNumber < from[i]! || dayNumber > to[i]!) r = CODE.dates;
@@ -144,20 +145,17 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
     else if (scoped[i] !== 0) r = scope(campaigns[i]!, ctx, personal, segments);
     if (r === 0) r = resident[i]!;
     if (r === 0 && globalCapped) r = CODE['cap-global'];
-    let k = -1;
+    // Which creative plays is worked out for the winner only (fit.ts); here, whether one can.
+    if (r === 0 && minFirst[i]! > remaining) r = CODE['no-fit'];
     if (r === 0) {
-      k = fitCreative(campaigns[i]!.creatives, remaining, last);
-      if (k < 0) r = CODE['no-fit'];
-      else {
-        const tr = tierRank[i]!;
-        if (tr < top) top = tr;
-        if (tr === 0) share0 += share[i]!;
-        else if (tr === 1) share1 += share[i]!;
-        else share2 += share[i]!;
-      }
+      eligible[count++] = i;
+      const tr = tierRank[i]!;
+      if (tr < top) top = tr;
+      if (tr === 0) share0 += share[i]!;
+      else if (tr === 1) share1 += share[i]!;
+      else share2 += share[i]!;
     }
     why[i] = r;
-    chosen[i] = k;
   }
   for (const i of touched) resident[i] = 0;
   touched.length = 0;
@@ -175,9 +173,9 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
   let s2 = 0;
   let h1 = 0;
   let h2 = 0;
-  const { idHash, idOrder } = compiled.columns;
-  for (let i = 0; i < n; i++) {
-    if (why[i] !== 0) continue;
+  const { idHash } = compiled.columns;
+  for (let e = 0; e < count; e++) {
+    const i = eligible[e]!;
     if (tierRank[i] !== top) {
       why[i] = CODE['lower-tier'];
       continue;
@@ -186,14 +184,14 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
     const own = pace?.byCampaign[campaigns[i]!.id] ?? 0;
     const s = deficit(share[i]!, shareSum, tierPlays, own);
     const th = tieBreak(idHash[i]!, dayNumber, own);
-    if (first < 0 || ahead(s, th, idOrder[i]!, s1, h1, idOrder[first]!)) {
+    if (first < 0 || ahead(s, th, i, s1, h1, first)) {
       second = first;
       s2 = s1;
       h2 = h1;
       first = i;
       s1 = s;
       h1 = th;
-    } else if (second < 0 || ahead(s, th, idOrder[i]!, s2, h2, idOrder[second]!)) {
+    } else if (second < 0 || ahead(s, th, i, s2, h2, second)) {
       second = i;
       s2 = s;
       h2 = th;
@@ -203,14 +201,17 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
   // the winner's deficit (variety never costs a booked campaign more than one play of pacing).
   let pick = first;
   let score = s1;
-  if (second >= 0 && last !== null && campaigns[first]!.creatives[chosen[first]!]!.creative.id === last && s2 > s1 - 1) {
+  const firstCreative = fitCreative(campaigns[first]!.creatives, remaining, last);
+  let k = firstCreative;
+  if (second >= 0 && last !== null && campaigns[first]!.creatives[firstCreative]!.id === last && s2 > s1 - 1) {
     pick = second;
     score = s2;
+    k = fitCreative(campaigns[second]!.creatives, remaining, last);
   }
   why[pick] = 0;
 
   const w = campaigns[pick]!;
-  const creative = w.creatives[chosen[pick]!]!.creative;
+  const creative = w.creatives[k]!.creative;
   const segmentsUsed = w.segments ? w.segments.filter((x) => segments.includes(x)).sort() : [];
   const text = `${w.tier} campaign ${w.id}: ${score.toFixed(2)} plays behind its ${Math.round((w.share / shareSum) * 100)}% share of the ${w.tier} tier today; creative ${creative.id} (${(creative.durationMs / 1000).toFixed(1)} s) fits ${(remaining / 1000).toFixed(1)} s of dwell`;
   return {
@@ -233,8 +234,9 @@ function weekStartOf(day: string): string {
   return week.start;
 }
 
-function ahead(s: number, h: number, order: number, bs: number, bh: number, border: number): boolean {
-  return s > bs || (s === bs && (h < bh || (h === bh && order < border)));
+/** Campaign i (deficit s, tie hash h) ranks before campaign b; indices are id order. */
+function ahead(s: number, h: number, i: number, bs: number, bh: number, b: number): boolean {
+  return s > bs || (s === bs && (h < bh || (h === bh && i < b)));
 }
 
 function inParts(minute: number, parts: Int16Array, start: number, end: number): boolean {

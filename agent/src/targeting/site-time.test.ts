@@ -1,6 +1,7 @@
 // Site-local time: days, weekdays and minutes from an instant and an IANA zone, across DST.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayNumber, daysBefore, inWindow, siteTime, utcOffsetMinutes } from './site-time.js';
+import { dayNumber, daysBefore, intlSiteTime, inWindow, siteTime, utcOffsetMinutes } from './site-time.js';
 
 describe('siteTime', () => {
   it.each([
@@ -56,5 +57,31 @@ describe('calendar helpers', () => {
     expect(utcOffsetMinutes(Date.parse('2026-07-15T12:00:00Z'), 'Europe/Berlin')).toBe(120);
     expect(utcOffsetMinutes(Date.parse('2026-07-15T12:00:00Z'), 'Asia/Kathmandu')).toBe(345);
     expect(utcOffsetMinutes(Date.parse('2026-07-15T12:00:00Z'), 'America/New_York')).toBe(-240);
+  });
+});
+
+describe('siteTime against Intl', () => {
+  it('agrees with Intl at every instant, in zones with DST, half-hour and quarter-hour offsets, in any order of calls', () => {
+    const zones = ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Africa/Casablanca', 'Pacific/Chatham'];
+    const from = Date.parse('2025-01-01T00:00:00Z');
+    const to = Date.parse('2028-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.array(fc.integer({ min: from, max: to }), { minLength: 1, maxLength: 20 }), (zone, instants) => {
+        for (const ms of instants) expect(siteTime(ms, zone)).toEqual(intlSiteTime(ms, zone));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees minute by minute across transitions', () => {
+    for (const [zone, iso] of [
+      ['America/New_York', '2026-03-08T06:00:00Z'],
+      ['America/New_York', '2026-11-01T05:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T14:00:00Z'],
+      ['Europe/Berlin', '2026-03-29T00:00:00Z'],
+    ] as const) {
+      const start = Date.parse(iso);
+      for (let m = 0; m < 240; m += 1) expect(siteTime(start + m * 60_000, zone)).toEqual(intlSiteTime(start + m * 60_000, zone));
+    }
   });
 });

@@ -1,5 +1,6 @@
-// Site-local calendar time from a Unix ms instant and an IANA zone (DST-correct via Intl).
-// Formatters are cached per zone: building one costs far more than using it.
+// Site-local calendar time from a Unix ms instant and an IANA zone, DST-correct: Intl gives
+// the zone's UTC offset, cached over the span it holds (about a day), and the calendar fields
+// follow by arithmetic. Intl formatting costs microseconds; select() runs on every unlock.
 export interface SiteTime {
   /** YYYY-MM-DD, site-local (the counters' day key). */
   day: string;
@@ -24,19 +25,50 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-let last: { zone: string; minute: number; value: SiteTime } | undefined;
+const QUARTER_MS = 15 * 60_000;
+const SPAN_MS = 24 * 3600_000;
 
-export function siteTime(nowMs: number, timeZone: string): SiteTime {
-  // Every zone in use today is offset by whole minutes, so one answer holds for the minute;
-  // unlocks in the same minute ask the same question and Intl is the expensive part.
-  const minute = Math.floor(nowMs / 60_000);
-  if (last && last.minute === minute && last.zone === timeZone) return last.value;
-  const value = computeSiteTime(nowMs, timeZone);
-  last = { zone: timeZone, minute, value };
-  return value;
+/** Per zone, an interval over which its UTC offset is known to be constant. */
+const spans = new Map<string, { from: number; to: number; offset: number }>();
+
+/**
+ * The zone's UTC offset in minutes at `atMs`, from Intl only when `atMs` leaves the span last
+ * worked out. Zones change offset only at whole quarter hours (UTC) and never twice within a
+ * day, so equal offsets at both ends of a day mean the same offset throughout; otherwise the
+ * change is found by bisection to the quarter hour.
+ */
+export function offsetAt(atMs: number, timeZone: string): number {
+  const s = spans.get(timeZone);
+  if (s && atMs >= s.from && atMs < s.to) return s.offset;
+  const from = Math.floor(atMs / QUARTER_MS) * QUARTER_MS;
+  const offset = utcOffsetMinutes(from, timeZone);
+  let to = from + SPAN_MS;
+  if (utcOffsetMinutes(to, timeZone) !== offset) {
+    // The first quarter hour in (from, to] with another offset.
+    let lo = from;
+    while (to - lo > QUARTER_MS) {
+      const mid = lo + Math.floor((to - lo) / QUARTER_MS / 2) * QUARTER_MS;
+      if (utcOffsetMinutes(mid, timeZone) === offset) lo = mid;
+      else to = mid;
+    }
+  }
+  spans.set(timeZone, { from, to, offset });
+  return offset;
 }
 
-function computeSiteTime(nowMs: number, timeZone: string): SiteTime {
+let lastDay: { n: number; key: string } = { n: Number.NaN, key: '' };
+
+/** Site-local time at `nowMs` in `timeZone` (IANA); Intl is asked about once a day. */
+export function siteTime(nowMs: number, timeZone: string): SiteTime {
+  const local = Math.floor(nowMs / 60_000) + offsetAt(nowMs, timeZone);
+  const dayNumber = Math.floor(local / 1440);
+  if (lastDay.n !== dayNumber) lastDay = { n: dayNumber, key: new Date(dayNumber * 86_400_000).toISOString().slice(0, 10) };
+  // 1970-01-01 was a Thursday.
+  return { day: lastDay.key, dayNumber, dow: (((dayNumber + 4) % 7) + 7) % 7, minute: local - dayNumber * 1440 };
+}
+
+/** Site-local time straight from Intl: the reference siteTime() is built on and tested against. */
+export function intlSiteTime(nowMs: number, timeZone: string): SiteTime {
   let year = '';
   let month = '';
   let day = '';
@@ -55,12 +87,9 @@ function computeSiteTime(nowMs: number, timeZone: string): SiteTime {
   return { day: key, dayNumber: dayNumber(key), dow, minute: hour * 60 + min };
 }
 
-/**
- * The zone's offset from UTC in minutes at `atMs`. Every zone changes offset at instants that
- * are whole quarter hours in UTC, so callers may cache it per 15-minute bucket.
- */
+/** The zone's offset from UTC in minutes at `atMs`, from Intl. */
 export function utcOffsetMinutes(atMs: number, timeZone: string): number {
-  const t = computeSiteTime(atMs, timeZone);
+  const t = intlSiteTime(atMs, timeZone);
   return t.dayNumber * 1440 + t.minute - Math.floor(atMs / 60_000);
 }
 
