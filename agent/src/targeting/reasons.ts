@@ -52,13 +52,15 @@ const RANK: Record<ReasonCode, number> = {
 const RANK_OF_CODE = Uint8Array.from([255, ...CODES.map((c) => RANK[c])]);
 
 const RANKS = Math.max(...Object.values(RANK)) + 1;
+/** Reused by every call (synchronous): campaign indices per rank. */
+const buckets: number[][] = Array.from({ length: RANKS }, () => []);
 
 /**
  * The k closest losers (by rank, then campaign id), excluding the winner. One pass: campaigns
  * are in id order (compiled.ts), so the first k seen at each rank are that rank's best.
  */
 export function topLosers(compiled: CompiledSet, why: Uint8Array, k: number, winner = -1): Loser[] {
-  const buckets: number[][] = Array.from({ length: RANKS }, () => []);
+  for (const b of buckets) b.length = 0;
   const cs = compiled.campaigns;
   for (let i = 0; i < cs.length; i++) {
     const code = why[i]!;

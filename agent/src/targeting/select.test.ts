@@ -28,6 +28,7 @@ describe('select(): eligibility, one rule at a time', () => {
     ['segments must match', { segments: ['evening-returner'] }, { segments: ['morning-school-run'] }, 'segment'],
     ['dwell fit: first seconds longer than the dwell left', { creatives: [{ id: 'long', sha256: 'b'.repeat(64), durationMs: 20_000, firstSecondsMs: 6000 }] }, { remainingDwellMs: 5000 }, 'no-fit'],
     ['dwell fit: no dwell left at all', {}, { remainingDwellMs: 0 }, 'no-fit'],
+    ['dwell fit: an unknown dwell (NaN)', {}, { remainingDwellMs: Number.NaN }, 'no-fit'],
   ] as const)('%s', (_, over, c, reason) => {
     const d = select(ctx(c), one(over), history(), fresh());
     expect(d.kind).toBe('none');

@@ -127,7 +127,8 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
     globalCapped = (h.playsByDay.get(t.day) ?? 0) >= compiled.set.globalPerDay;
   }
 
-  const remaining = ctx.remainingDwellMs;
+  // An unknown dwell (NaN) or a negative one: nothing can start.
+  const remaining = Number.isNaN(ctx.remainingDwellMs) || ctx.remainingDwellMs < 0 ? 0 : ctx.remainingDwellMs;
   const last = ctx.lastCreativeAtDoor ?? null;
   let top = 255;
   // Share sums of the eligible campaigns, per tier (exact: shares are integers).
