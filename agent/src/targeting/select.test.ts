@@ -96,6 +96,23 @@ describe('select(): caps and suppression (consenting resident)', () => {
     expect(select(ctx(), set, history({ x: { '2026-11-23': { plays: 1 } }, gone: { '2026-11-23': { plays: 1 } } }), fresh()).kind).toBe('play');
   });
 
+  it('a history that throws half-way leaves nothing behind for the next resident', () => {
+    const set = compile(campaignSet([campaign({ id: 'x' }), campaign({ id: 'y' })]));
+    const capped = history({ x: { '2026-11-23': { plays: 2 } } });
+    const broken: ResidentHistory = {
+      ...capped,
+      byCampaign: {
+        *[Symbol.iterator]() {
+          yield* capped.byCampaign;
+          throw new Error('disk gone');
+        },
+      } as unknown as ResidentHistory['byCampaign'],
+    };
+    expect(() => select(ctx(), set, broken, fresh())).toThrow('disk gone');
+    const d = select(ctx(), set, history(), { day: '2026-11-23', byTier: { paid: 1 }, byCampaign: { y: 1 } });
+    expect(d).toMatchObject({ kind: 'play', campaign: 'x' });
+  });
+
   it('the counters of the store fit as a resident history', () => {
     const counts: ResidentCounts = { byCampaign: new Map([['x', new Map([['2026-11-23', { plays: 2, completions: 0 }]])]]), playsByDay: new Map([['2026-11-23', 2]]), negative: new Set() };
     const h: ResidentHistory = counts;

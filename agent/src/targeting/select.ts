@@ -95,7 +95,9 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
   const n = campaigns.length;
 
   // The resident's caps and suppression, from their history only (a few campaigns), not by
-  // looking every campaign up.
+  // looking every campaign up. The previous resident's marks go first (even if that call threw).
+  for (const i of touched) resident[i] = 0;
+  touched.length = 0;
   let globalCapped = false;
   if (h) {
     const weekStart = weekStartOf(t.day);
@@ -158,8 +160,6 @@ export function select(ctx: SelectContext, compiled: CompiledSet, history: Resid
     }
     why[i] = r;
   }
-  for (const i of touched) resident[i] = 0;
-  touched.length = 0;
 
   const common = { audio, dim, day: t.day, anonymous: !personal };
   if (top === 255) return { kind: 'none', ...common, why: 'no campaign is eligible now', losers: topLosers(compiled, why, LOSERS) };
