@@ -1,11 +1,14 @@
 // `doorcast`: the agent's command line. Exit codes follow sysexits(3) where they fit, so a
 // systemd unit and an installer's script can tell a bad config (78) from a crash (1).
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { formatResults } from '../doctor/check.js';
 import { runDoctor } from '../doctor/doctor.js';
 import { initKeyFile, KeyFileError, rotateKeyFile } from '../identity/keys.js';
 import { createLogger } from '../obs/log.js';
+import { ProvisionError, provision } from '../provision/provision.js';
 import { runAgent } from './run.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
@@ -52,6 +55,55 @@ export async function main(argv: string[]): Promise<number> {
       code = results.some((r) => r.status === 'fail') ? EXIT.failure : EXIT.ok;
     });
 
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command('provision')
+    .description('set this box up from a one-time enrolment code (or a credential bundle): config, keys, broker check')
+    .option('--code <code>', 'the enrolment code from `doorcast-broker device enrol`')
+    .option('--broker <url>', 'the broker’s HTTP address, e.g. https://cloud.example.com')
+    .option('--bundle <file>', 'a credential bundle file instead of a code (offline provisioning)')
+    .option('--dir <dir>', 'where the config and keys go', '/etc/doorcast')
+    .option('--state-dir <dir>', 'the agent’s writable state', '/var/lib/doorcast')
+    .option('--timezone <zone>', 'the site’s IANA time zone', Intl.DateTimeFormat().resolvedOptions().timeZone)
+    .option('--serial <path>', 'a doorlink controller on a serial port (repeatable)', collect, [])
+    .option('--tcp <host:port>', 'a doorlink controller behind a serial device server (repeatable)', collect, [])
+    .option('--udp <port>', 'listen for UT0311-style controllers on this UDP port')
+    .option('--door <id=n>', 'door id = the controller’s door number on the first source (repeatable)', collect, [])
+    .option('--screen <sink>', 'framebuffer, snapshot or null', 'framebuffer')
+    .option('--force', 'replace an existing provisioning')
+    .action(async (o: { code?: string; broker?: string; bundle?: string; dir: string; stateDir: string; timezone: string; serial: string[]; tcp: string[]; udp?: string; door: string[]; screen: string; force?: boolean }) => {
+      if (!o.code && !o.bundle && process.stdin.isTTY) {
+        // At the gate, in the rain: ask for what is missing rather than fail on a flag.
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        o.broker ??= (await rl.question('broker address (https://…): ')).trim();
+        o.code = (await rl.question('enrolment code: ')).trim();
+        rl.close();
+      }
+      const sources: unknown[] = [
+        ...o.serial.map((path, i) => ({ kind: 'serial', name: i ? `serial-${i + 1}` : 'main', path })),
+        ...o.tcp.map((hp, i) => ({ kind: 'tcp', name: `tcp-${i + 1}`, host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) })),
+        ...(o.udp ? [{ kind: 'udp-controller', name: 'udp', port: Number(o.udp), timezone: o.timezone }] : []),
+      ];
+      if (sources.length === 0) throw new CommanderError(EXIT.usage, 'doorcast.provision', 'name at least one door-event source (--serial, --tcp or --udp)');
+      const first = (sources[0] as { name: string }).name;
+      const doors = (o.door.length ? o.door : ['door-1=1']).map((d) => ({ id: d.split('=')[0], source: first, controllerDoor: Number(d.split('=')[1]) }));
+      const r = await provision({
+        enrol: o.code ? { url: o.broker ?? '', code: o.code } : undefined,
+        bundle: o.bundle ? JSON.parse(readFileSync(o.bundle, 'utf8')) : undefined,
+        configDir: o.dir,
+        stateDir: o.stateDir,
+        timezone: o.timezone,
+        sources,
+        doors,
+        screen: { sink: o.screen },
+        force: o.force,
+      });
+      process.stdout.write(`provisioned ${r.site}/${r.device}\n  config      ${r.configFile}\n  credentials ${r.credentialsFile} (0600)\n  site key    ${r.keyFile} (0600)\n`);
+      process.stdout.write(formatResults([r.broker]));
+      process.stdout.write(`next: doorcast doctor -c ${r.configFile}, then systemctl enable --now doorcast-agent\n`);
+      code = r.broker.status === 'fail' ? EXIT.failure : EXIT.ok;
+    });
+
   const keys = program.command('keys').description('the site pseudonymisation key file');
   keys
     .command('init')
@@ -74,6 +126,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof ProvisionError) {
+      process.stderr.write(`doorcast provision: ${err.message}\n`);
+      return err.code === 'invalid' || err.code === 'exists' ? EXIT.config : EXIT.failure;
+    }
     if (err instanceof ConfigError || err instanceof KeyFileError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT.config;

@@ -11,7 +11,8 @@ import { deviceUsername, type Identity, operatorUsername } from '../auth/usernam
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { CreativeError, CreativeStore } from '../creatives/creative-store.js';
-import { openStateDb } from '../db/database.js';
+import { type Db, openStateDb } from '../db/database.js';
+import { Enrolments } from '../enrol/enrolments.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { loadOrCreateSigningKey } from '../manifest/signing-key.js';
 import { createLogger } from '../obs/log.js';
@@ -64,6 +65,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         const r = await s.identities.addDevice(o.site, o.device);
         s.fleet.register({ site: o.site, device: o.device });
         emitBundle(io, s, r, o.out);
+      }),
+    );
+  siteDevice(device.command('enrol').description('a one-time code an installer exchanges at the gate with `doorcast provision --code`'))
+    .option('--ttl-hours <n>', 'how long the code stays valid', '72')
+    .action(async (o: { config: string; site: string; device: string; ttlHours: string }) =>
+      withState(o.config, async (s) => {
+        const hours = Number(o.ttlHours);
+        if (!(hours > 0 && hours <= 24 * 30)) throw new Error('--ttl-hours: a number of hours, at most 720');
+        const e = new Enrolments(s.db).create(o.site, o.device, hours * 3_600_000);
+        io.out(`${e.code}\nvalid until ${e.expiresAt}, once, for ${o.site}/${o.device}\n`);
       }),
     );
   siteDevice(device.command('rotate').description('issue a new secret; the old one stops working'))
@@ -153,6 +164,7 @@ function report(io: CliIo, err: unknown): number {
 
 interface State {
   config: BrokerConfig;
+  db: Db;
   identities: IdentityStore;
   fleet: FleetRegistry;
   campaigns: CampaignTable;
@@ -163,7 +175,7 @@ async function withState(configFile: string, f: (s: State) => Promise<void>): Pr
   const config = loadConfig(configFile);
   const db = openStateDb(config.stateDir);
   try {
-    await f({ config, identities: new IdentityStore(db), fleet: new FleetRegistry(db), campaigns: new CampaignTable(db), creatives: new CreativeStore(join(config.stateDir, 'creatives')) });
+    await f({ config, db, identities: new IdentityStore(db), fleet: new FleetRegistry(db), campaigns: new CampaignTable(db), creatives: new CreativeStore(join(config.stateDir, 'creatives')) });
   } finally {
     db.close();
   }

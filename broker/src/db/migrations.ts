@@ -52,4 +52,21 @@ export const MIGRATIONS: readonly string[] = [
      issued_at      TEXT NOT NULL,
      PRIMARY KEY (site, device)
    );`,
+  // 2: one-time enrolment codes (only their hash is kept) and per-site pseudonymisation keys.
+  `CREATE TABLE enrolments (
+     code_sha256 TEXT PRIMARY KEY,
+     site        TEXT NOT NULL,
+     device      TEXT NOT NULL,
+     created_at  TEXT NOT NULL,
+     expires_ms  INTEGER NOT NULL,
+     used_at     TEXT
+   ) WITHOUT ROWID;
+   CREATE TABLE site_keys (
+     site       TEXT NOT NULL,
+     key_id     TEXT NOT NULL,
+     secret     TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     current    INTEGER NOT NULL DEFAULT 1,
+     PRIMARY KEY (site, key_id)
+   ) WITHOUT ROWID;`,
 ];

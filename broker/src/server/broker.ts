@@ -16,6 +16,7 @@ import type { BrokerConfig, BrokerConfigInput } from '../config/schema.js';
 import { type Command, type CredentialBundle, type DeviceRef, encode, topicFor } from '../contract.js';
 import { CreativeStore } from '../creatives/creative-store.js';
 import { type Db, openStateDb } from '../db/database.js';
+import { Enrolments } from '../enrol/enrolments.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { publishedHook } from '../ingest/published-hook.js';
 import { CampaignTable } from '../manifest/campaigns.js';
@@ -61,6 +62,8 @@ export interface RunningBroker {
   /** Revokes and disconnects at once; clears its retained manifest. */
   revokeDevice(site: string, device: string): Promise<void>;
   addOperator(name: string): Promise<CredentialBundle>;
+  /** A one-time enrolment code for a device (doorcast provision --code). */
+  createEnrolment(site: string, device: string, ttlMs: number): { code: string; expiresAt: string };
   sendCommand(ref: DeviceRef, cmd: Command): Promise<void>;
   /** Closes connections whose credential was revoked or rotated since; returns how many. */
   recheckSessions(): number;
@@ -178,7 +181,19 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     }
 
     const wss = config.http.websocket ? new WebSocketServer({ noServer: true, maxPayload: maxPacket }) : undefined;
+    const enrolments = new Enrolments(db, now);
+    const enrol = async (code: string) => {
+      const ref = enrolments.consume(code);
+      const username = deviceUsername(ref.site, ref.device);
+      const known = identities.list('device').some((r) => r.identity.username === username && !r.revokedAt);
+      const r = known ? await identities.rotate(username) : await identities.addDevice(ref.site, ref.device);
+      fleet.register(ref);
+      recheckSessions();
+      await manifests.refresh();
+      return { credentials: bundle(r), siteKey: enrolments.siteKey(ref.site) };
+    };
     const http = createHttpServer({
+      enrol,
       identities,
       creatives,
       mayFetch: (who, sha) => who.kind === 'operator' || manifests.mayFetch(who, sha),
@@ -256,6 +271,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
         recheckSessions();
         await manifests.refresh();
       },
+      createEnrolment: (site, device, ttlMs) => enrolments.create(site, device, ttlMs),
       async addOperator(name) {
         return bundle(await identities.addOperator(name));
       },

@@ -15,6 +15,8 @@ export interface HttpDeps extends CreativeRouteDeps {
   registry: Registry;
   metrics: BrokerMetrics;
   log: Logger;
+  /** Exchanges a one-time enrolment code for the device's bundle and site key; absent: off. */
+  enrol?(code: string): Promise<unknown>;
   /** Handles an upgrade to MQTT over WebSocket on /mqtt; absent: WebSocket off. */
   upgradeMqtt?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
@@ -52,6 +54,7 @@ async function route(d: HttpDeps, req: IncomingMessage, res: ServerResponse): Pr
     if (!who) return ['creatives', res.statusCode];
     return ['creatives', await serveCreative(d, who, creative[1]!, req, res)];
   }
+  if (path === '/enrol' && d.enrol) return ['enrol', await enrol(d, d.enrol, req, res)];
   if (path === '/metrics' && d.metricsMode !== 'off') {
     if (!readOnly) return ['metrics', text(res, 405, 'GET\n', { allow: 'GET, HEAD' })];
     if (d.metricsMode === 'operator') {
@@ -64,6 +67,38 @@ async function route(d: HttpDeps, req: IncomingMessage, res: ServerResponse): Pr
     return ['metrics', 200];
   }
   return ['other', text(res, 404, 'not found\n')];
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(body)}\n`);
+  return status;
+};
+
+/** POST /enrol {"code": "..."}: 200 with the bundle and site key, 403 with the reason, once. */
+async function enrol(d: HttpDeps, exchange: (code: string) => Promise<unknown>, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  if (req.method !== 'POST') return text(res, 405, 'POST\n', { allow: 'POST' });
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 1024) return json(res, 413, { error: 'too-large', detail: 'the request is at most 1 KiB' });
+  }
+  let code: unknown;
+  try {
+    code = (JSON.parse(body) as { code?: unknown }).code;
+  } catch {
+    return json(res, 400, { error: 'not-json', detail: 'send {"code": "XXXXX-XXXXX-XXXXX"}' });
+  }
+  if (typeof code !== 'string' || code.length < 5 || code.length > 64) return json(res, 400, { error: 'schema', path: 'code', detail: 'code: a string of 5–64 characters' });
+  try {
+    const out = await exchange(code);
+    d.log.info({ remote: req.socket.remoteAddress }, 'enrolment code exchanged');
+    return json(res, 200, out);
+  } catch (err) {
+    const reason = (err as { reason?: string }).reason;
+    if (!reason) throw err;
+    d.log.warn({ reason, remote: req.socket.remoteAddress }, 'enrolment refused');
+    return json(res, 403, { error: reason, detail: reason === 'expired' ? 'the code has expired: ask the operator for a new one' : reason === 'used' ? 'the code was already used: ask the operator for a new one' : 'no such code: check it was typed correctly' });
+  }
 }
 
 /** Answers 401/403 itself and returns null when the request is not authenticated. */
