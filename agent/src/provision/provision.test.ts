@@ -43,17 +43,17 @@ describe('doorcast provision', () => {
   });
 
   it.each([
-    ['reused', async () => {
+    ['reused', async (): Promise<string> => {
       const { code } = broker.createEnrolment('maple', 'gate-9', 3_600_000);
       await provision({ ...base(), enrol: { url, code } });
       return code;
     }, /enrolment refused: used/],
-    ['expired', async () => {
+    ['expired', async (): Promise<string> => {
       const { code } = broker.createEnrolment('maple', 'gate-10', 1);
       await new Promise((r) => setTimeout(r, 10));
       return code;
     }, /enrolment refused: expired \(the code has expired/],
-    ['mistyped', async () => 'ABCDE-FGHJK-MNPQR', /enrolment refused: unknown/],
+    ['mistyped', async (): Promise<string> => 'ABCDE-FGHJK-MNPQR', /enrolment refused: unknown/],
   ] as const)('a %s code is refused and nothing is written', async (_n, make, message) => {
     const o = base();
     await expect(provision({ ...o, enrol: { url, code: await make() } })).rejects.toThrow(message);

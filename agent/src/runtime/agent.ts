@@ -133,6 +133,7 @@ export class Agent {
       store,
       clock: this.clock,
       timeZone: c.site.timezone,
+      site: c.device.site,
       creativesDir: sc.creativesDir!,
       doorNumber: (door) => this.#doorNumber(door),
       expectedRemainingMs: (door, now) => this.#dwell?.current(door, now)?.expectedRemainingMs ?? 0,

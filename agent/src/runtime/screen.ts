@@ -29,6 +29,8 @@ export interface ScreenOptions {
   store: ScreenStore;
   clock: Clock;
   timeZone: string;
+  /** This device's site, for campaigns scoped to sites. */
+  site: string;
   /** Where creatives live, by content hash: <dir>/<sha256>.mp4 (the cache's ready files). */
   creativesDir: string;
   /** Door id → controller door number (the impression's door). */
@@ -118,7 +120,7 @@ export class Screen {
       history = o.store.counters.read(w.pseudonym, daysBefore(today, 27));
       segments = evaluateSegments(o.store.passagesOf(w.pseudonym, now - 28 * 86_400_000), this.#set.set.segmentRules, now, o.timeZone);
     }
-    const ctx = { nowMs: now, timeZone: o.timeZone, door: w.door, remainingDwellMs: o.expectedRemainingMs(w.door, now), pseudonym: w.pseudonym, consent, segments, lastCreativeAtDoor: this.#lastAtDoor.get(w.door) ?? null };
+    const ctx = { nowMs: now, timeZone: o.timeZone, site: o.site, door: w.door, remainingDwellMs: o.expectedRemainingMs(w.door, now), pseudonym: w.pseudonym, consent, segments, lastCreativeAtDoor: this.#lastAtDoor.get(w.door) ?? null };
     let decision = select(ctx, this.#set, history, this.#pacing);
     for (let attempt = 0; attempt < 2 && decision.kind === 'play'; attempt++) {
       const decisionLatencyMs = performance.now() - unlockAt;
@@ -179,7 +181,7 @@ export class Screen {
     const files = new Set<string>();
     const doors = this.#lastAtDoor.size > 0 ? [...this.#lastAtDoor.keys()] : [''];
     for (const door of doors) {
-      const d = select({ nowMs: now, timeZone: this.#o.timeZone, door, remainingDwellMs: this.#o.expectedRemainingMs(door, now) || 8000, pseudonym: null, consent: false, segments: [], lastCreativeAtDoor: this.#lastAtDoor.get(door) ?? null }, this.#set, null, this.#pacing);
+      const d = select({ nowMs: now, timeZone: this.#o.timeZone, site: this.#o.site, door, remainingDwellMs: this.#o.expectedRemainingMs(door, now) || 8000, pseudonym: null, consent: false, segments: [], lastCreativeAtDoor: this.#lastAtDoor.get(door) ?? null }, this.#set, null, this.#pacing);
       const f = d.kind === 'play' ? this.#file(d.creative.sha256) : null;
       if (f) files.add(f);
     }
