@@ -9,6 +9,8 @@ import { runDoctor } from '../doctor/doctor.js';
 import { initKeyFile, KeyFileError, rotateKeyFile } from '../identity/keys.js';
 import { createLogger } from '../obs/log.js';
 import { ProvisionError, provision } from '../provision/provision.js';
+import { confirmUpdate, guardStart } from '../update/guard.js';
+import { ReleaseRoot, stageRelease } from '../update/release.js';
 import { runAgent } from './run.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
@@ -102,6 +104,36 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatResults([r.broker]));
       process.stdout.write(`next: doorcast doctor -c ${r.configFile}, then systemctl enable --now doorcast-agent\n`);
       code = r.broker.status === 'fail' ? EXIT.failure : EXIT.ok;
+    });
+
+  const update = program.command('update').description('agent releases: install, the start guard, confirm');
+  update
+    .command('guard')
+    .description('run before each start (ExecStartPre): roll back a release that does not confirm')
+    .option('--root <dir>', 'release root', '/var/lib/doorcast')
+    .option('--base <dir>', 'the release the image installed', '/opt/doorcast/agent')
+    .action((o: { root: string; base: string }) => {
+      const r = guardStart(new ReleaseRoot(o.root), { base: o.base });
+      if (r.action !== 'none') process.stderr.write(`doorcast update guard: ${JSON.stringify(r)}\n`);
+    });
+  update
+    .command('confirm')
+    .description('keep the running release')
+    .option('--root <dir>', 'release root', '/var/lib/doorcast')
+    .action((o: { root: string }) => {
+      process.stdout.write(confirmUpdate(new ReleaseRoot(o.root)) ? 'confirmed\n' : 'nothing to confirm\n');
+    });
+  update
+    .command('install')
+    .description('fetch, verify and switch to a release (by hand; the cloud sends the same as a command)')
+    .requiredOption('--version <v>')
+    .requiredOption('--url <url>')
+    .requiredOption('--sha256 <hex>')
+    .requiredOption('--bytes <n>')
+    .option('--root <dir>', 'release root', '/var/lib/doorcast')
+    .action(async (o: { version: string; url: string; sha256: string; bytes: string; root: string }) => {
+      const p = await stageRelease({ version: o.version, url: o.url, sha256: o.sha256, bytes: Number(o.bytes) }, new ReleaseRoot(o.root));
+      process.stdout.write(`switched to ${p.to}; restart the service, it rolls back unless it confirms\n`);
     });
 
   const keys = program.command('keys').description('the site pseudonymisation key file');

@@ -76,6 +76,16 @@ export const ScreenConfigSchema = z.strictObject({
 });
 export type ScreenConfig = z.infer<typeof ScreenConfigSchema>;
 
+/** Updates from the cloud (agent/src/update). Absent: update commands are refused. */
+export const UpdateConfigSchema = z.strictObject({
+  /** Where releases are unpacked and `current` points (writable by the agent). */
+  root: z.string().min(1).default('/var/lib/doorcast'),
+  /** The release installed with the image: what `current` starts as. */
+  base: z.string().min(1).default('/opt/doorcast/agent'),
+  /** A new release confirms itself after running this long; unconfirmed ones roll back. */
+  confirmAfterMs: Ms(1000, 3_600_000).default(60_000),
+});
+
 export const AgentConfigSchema = z
   .strictObject({
     version: z.literal(1),
@@ -100,6 +110,7 @@ export const AgentConfigSchema = z
       .prefault({}),
     cloud: CloudConfigSchema.optional(),
     screen: ScreenConfigSchema.optional(),
+    update: UpdateConfigSchema.optional(),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
     clock: z
       .strictObject({

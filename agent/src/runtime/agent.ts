@@ -23,6 +23,8 @@ import type { Stamp } from '../store/records.js';
 import { type Cloud, startCloud } from '../sync/cloud.js';
 import type { ManifestCache } from '../sync/manifest-sync.js';
 import type { UplinkOutbox } from '../sync/uplink.js';
+import { confirmUpdate } from '../update/guard.js';
+import { ReleaseRoot, stageRelease } from '../update/release.js';
 import { Screen, type ScreenStore } from './screen.js';
 import { buildSource, type SourceDeps } from './sources.js';
 
@@ -44,6 +46,8 @@ export interface AgentDeps {
   /** Told about dwell windows (the player issue plugs in here). */
   onWindow?: { opened(w: DwellWindow): void; closed(w: ClosedWindow): void };
   clockCheckMs?: number;
+  /** How to restart after staging an update (default: SIGTERM to self; systemd restarts). */
+  restart?: () => void;
   /** Replaces the configured sink (tests and benchmarks that time frames). */
   sink?: FrameSink;
   /** Told about each manifest that becomes current (targeting and the cache plug in here). */
@@ -63,6 +67,7 @@ export class Agent {
   #correctionPending = false;
   #cloud: Cloud | undefined;
   #countTimer: NodeJS.Timeout | undefined;
+  #confirmTimer: NodeJS.Timeout | undefined;
   #doorNumbers = new Map<string, number>();
   #screen: Screen | undefined;
   #player: Player | undefined;
@@ -105,6 +110,20 @@ export class Agent {
   #doorNumber(door: string): number {
     if (this.#doorNumbers.size === 0) for (const d of this.config.doors) this.#doorNumbers.set(d.id, d.controllerDoor);
     return this.#doorNumbers.get(door) ?? Math.min(16, Math.max(1, Number(/(\d+)$/.exec(door)?.[1] ?? 1)));
+  }
+
+  /** Stages the release beside this one, then stops: systemd restarts into it. */
+  #update(release: { version: string; url: string; sha256: string; bytes: number }): void {
+    const u = this.config.update;
+    if (!u) return;
+    const log = this.#log.child({ component: 'update' });
+    log.info({ version: release.version, url: release.url }, 'update: fetching');
+    stageRelease(release, new ReleaseRoot(u.root), { confirmWithinMs: u.confirmAfterMs * 10 })
+      .then((p) => {
+        log.info({ from: p.from, to: p.to }, 'update staged; restarting into it');
+        (this.deps.restart ?? (() => process.kill(process.pid, 'SIGTERM')))();
+      })
+      .catch((err: Error) => log.error({ err: err.message, code: (err as { code?: string }).code }, 'update refused; running release unchanged'));
   }
 
   #buildScreen(sc: ScreenConfig): Screen {
@@ -194,6 +213,7 @@ export class Agent {
           this.#screen?.fromManifest(m);
           this.deps.onManifest?.(m);
         },
+        onUpdate: c.update ? (release) => this.#update(release) : undefined,
       });
     }
     const sourceDeps: SourceDeps = { log, registry: this.registry, syncedNow: () => this.clock.syncedNow() };
@@ -216,6 +236,14 @@ export class Agent {
       countHours();
       this.#countTimer = setInterval(countHours, 60_000);
       this.#countTimer.unref();
+    }
+    if (c.update) {
+      const root = new ReleaseRoot(c.update.root);
+      // Still up after confirmAfterMs with the store open: this release is good.
+      this.#confirmTimer = setTimeout(() => {
+        if (this.#store && confirmUpdate(root)) log.info({ release: root.target() }, 'update confirmed');
+      }, c.update.confirmAfterMs);
+      this.#confirmTimer.unref();
     }
     this.#notify = sdNotifier(log);
     this.#notify.ready();
@@ -250,6 +278,7 @@ export class Agent {
     this.#notify?.stop();
     clearInterval(this.#clockTimer);
     clearInterval(this.#countTimer);
+    clearTimeout(this.#confirmTimer);
     clearTimeout(this.#dwellTimer);
     // Sources first, so no event arrives after the database is closed.
     await Promise.all(this.sources.map((s) => s.stop()));

@@ -38,6 +38,8 @@ export interface CloudLinkOptions {
   flushIntervalMs?: number;
   stateIntervalMs?: number;
   backoff?: { baseMs: number; capMs: number };
+  /** An update command from the cloud (absent: updates are refused and logged). */
+  onUpdate?(release: NonNullable<Command['release']>): void;
 }
 
 export class CloudLink {
@@ -194,6 +196,10 @@ export class CloudLink {
       case 'resync-manifest':
         // The broker re-sends the retained manifest on a fresh subscription.
         this.#client?.unsubscribe(topicFor('manifest', this.#o.bundle), () => this.#client?.subscribe(topicFor('manifest', this.#o.bundle), { qos: 1 }));
+        break;
+      case 'update':
+        if (c.release && this.#o.onUpdate) this.#o.onUpdate(c.release);
+        else this.#o.log.warn({ cmdId: c.cmdId }, 'update command ignored: updates are not enabled on this box');
         break;
       default:
         c.name satisfies never;

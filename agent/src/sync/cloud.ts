@@ -5,7 +5,7 @@ import type { CloudConfig } from '../config/schema.js';
 import type { Logger } from '../obs/log.js';
 import type { Registry } from '../obs/metrics.js';
 import type { Stamp } from '../store/records.js';
-import { CloudLink } from './cloud-link.js';
+import { CloudLink, type CloudLinkOptions } from './cloud-link.js';
 import { loadCredentials } from './credentials.js';
 import { type ManifestCache, ManifestSync } from './manifest-sync.js';
 import { Uplink, type UplinkOutbox } from './uplink.js';
@@ -21,6 +21,7 @@ export interface CloudDeps {
   log: Logger;
   registry: Registry;
   onManifest?(m: ManifestBody): void;
+  onUpdate?: CloudLinkOptions['onUpdate'];
 }
 
 export interface Cloud {
@@ -72,6 +73,7 @@ export function startCloud(c: CloudConfig, d: CloudDeps): Cloud {
     flushIntervalMs: c.flushIntervalMs,
     stateIntervalMs: c.stateIntervalMs,
     backoff: c.backoff,
+    onUpdate: d.onUpdate,
     state: () => ({
       agentVersion: AGENT_VERSION,
       outboxDepth: d.outbox.depth(),
