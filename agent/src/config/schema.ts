@@ -73,6 +73,8 @@ export const ScreenConfigSchema = z.strictObject({
   /** A campaign set (JSON) to play until the first manifest arrives: offline boxes, the demo. */
   campaignsFile: z.string().min(1).optional(),
   prerollSlots: z.number().int().min(0).max(4).default(2),
+  /** Disk for transcoded creatives; creatives the manifest no longer names are evicted past it. */
+  cacheMaxBytes: z.number().int().min(16 * 2 ** 20).default(2 * 2 ** 30),
 });
 export type ScreenConfig = z.infer<typeof ScreenConfigSchema>;
 

@@ -112,9 +112,9 @@ export async function checkBroker(credentialsFile: string, timeoutMs = 5000): Pr
     return fail('broker', title, (err as Error).message, 'run doorcast provision, or copy the bundle from `doorcast-broker device add` (chmod 600)');
   }
   try {
-    // The broker binds each credential to its client id (CLOUD-LINK.md §3.4). clean: false
-    // leaves the agent's persistent session as it was; a running agent is briefly taken over.
-    const c = await connectAsync(b.brokerUrl, { clientId: b.clientId, clean: false, username: b.username, password: b.password, reconnectPeriod: 0, connectTimeout: timeoutMs, protocolVersion: 4, rejectUnauthorized: true });
+    // The broker binds each credential to its client id and allows <id>/doctor beside it
+    // (CLOUD-LINK.md §3.4), so a running agent's persistent session is left alone.
+    const c = await connectAsync(b.brokerUrl, { clientId: `${b.clientId}/doctor`, clean: true, username: b.username, password: b.password, reconnectPeriod: 0, connectTimeout: timeoutMs, protocolVersion: 4, rejectUnauthorized: true });
     await c.endAsync(true);
     return pass('broker', title, `${b.brokerUrl} accepts ${b.username}${b.brokerUrl.startsWith('mqtts') || b.brokerUrl.startsWith('wss') ? ' over verified TLS' : ''}`);
   } catch (err) {

@@ -3,7 +3,9 @@
 // reverse, finishing the current transaction before the database closes.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ManifestBody } from '@doorcast/firmware-protocol/cloud';
+import { CreativeCache } from '../cache/creative-cache.js';
 import { Clock } from '../clock/clock.js';
 import type { AgentConfig, ScreenConfig } from '../config/schema.js';
 import { type ClosedWindow, DwellTracker, type DwellWindow } from '../door/dwell.js';
@@ -54,6 +56,15 @@ export interface AgentDeps {
   onManifest?(m: ManifestBody): void;
 }
 
+/** The tool's path, or its bare name (every run then fails with a clear ENOENT, counted). */
+function safeLocate(tool: 'ffmpeg' | 'ffprobe'): string {
+  try {
+    return locate(tool);
+  } catch {
+    return tool;
+  }
+}
+
 export class Agent {
   readonly registry: Registry;
   readonly clock: Clock;
@@ -70,6 +81,7 @@ export class Agent {
   #confirmTimer: NodeJS.Timeout | undefined;
   #doorNumbers = new Map<string, number>();
   #screen: Screen | undefined;
+  #cache: CreativeCache | undefined;
   #player: Player | undefined;
   #sink: FrameSink | undefined;
   #log: Logger;
@@ -157,6 +169,7 @@ export class Agent {
       doorNumber: (door) => this.#doorNumber(door),
       expectedRemainingMs: (door, now) => this.#dwell?.current(door, now)?.expectedRemainingMs ?? 0,
       onImpression: () => this.#cloud?.uplink.pump(),
+      played: (sha) => this.#cache?.touch(sha),
       log,
       registry: this.registry,
     });
@@ -203,6 +216,21 @@ export class Agent {
     });
     if (c.cloud) {
       this.#cloud = startCloud(c.cloud, {
+        beforeLink: (bundle) => {
+          if (c.screen) {
+            this.#cache = new CreativeCache({
+              root: join(c.stateDir, 'cache'),
+              readyDir: c.screen.creativesDir!,
+              profile: c.screen.profile,
+              maxBytes: c.screen.cacheMaxBytes,
+              ffmpeg: safeLocate('ffmpeg'),
+              ffprobe: safeLocate('ffprobe'),
+              auth: { username: bundle.username, password: bundle.password },
+              log: log.child({ component: 'cache' }),
+              registry: this.registry,
+            });
+          }
+        },
         outbox: this.#store.outbox,
         doorCounts: this.#store.doorCounts,
         cache: this.#store.state,
@@ -210,8 +238,20 @@ export class Agent {
         log,
         registry: this.registry,
         onManifest: (m) => {
-          this.#screen?.fromManifest(m);
           this.deps.onManifest?.(m);
+          const cache = this.#cache;
+          if (!cache) {
+            this.#screen?.fromManifest(m);
+            return;
+          }
+          // New campaigns take over once their creatives are on disk; the old ones play until then.
+          cache
+            .sync(m.creatives, this.#cloud?.bundle.httpUrl ?? '')
+            .then((r) => {
+              if (r.failed.length) log.warn({ failed: r.failed.length, ready: r.ready.length }, 'some creatives are not ready; their campaigns fall back');
+              this.#screen?.fromManifest(m);
+            })
+            .catch((err: Error) => log.error({ err: err.message }, 'creative sync failed'));
         },
         onUpdate: c.update ? (release) => this.#update(release) : undefined,
       });
@@ -283,6 +323,7 @@ export class Agent {
     // Sources first, so no event arrives after the database is closed.
     await Promise.all(this.sources.map((s) => s.stop()));
     this.#dwell?.stop(Date.now());
+    this.#cache?.stop();
     await this.#player?.stop();
     await this.#screen?.idle();
     await this.#sink?.close();

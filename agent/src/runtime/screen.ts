@@ -36,6 +36,8 @@ export interface ScreenOptions {
   /** Door id → controller door number (the impression's door). */
   doorNumber(door: string): number;
   expectedRemainingMs(door: string, now: number): number;
+  /** A creative was just played (the cache keeps recently played ones longest). */
+  played?(sha256: string): void;
   /** A new impression is in the outbox (the uplink sends it). */
   onImpression?(): void;
   log: Logger;
@@ -163,6 +165,7 @@ export class Screen {
       return;
     }
     if (result.framesShown > 0) {
+      o.played?.(d.creative.sha256);
       this.#pacing = recordPacing(this.#pacing, d);
       this.#lastAtDoor.set(w.door, d.creative.id);
     }

@@ -22,10 +22,13 @@ export interface CloudDeps {
   registry: Registry;
   onManifest?(m: ManifestBody): void;
   onUpdate?: CloudLinkOptions['onUpdate'];
+  /** Called with the credentials before the link starts (the creative cache needs them). */
+  beforeLink?(bundle: ReturnType<typeof loadCredentials>): void;
 }
 
 export interface Cloud {
   link: CloudLink;
+  bundle: ReturnType<typeof loadCredentials>;
   uplink: Uplink;
   doorCountUplink: Uplink | undefined;
   manifests: ManifestSync;
@@ -35,6 +38,7 @@ export interface Cloud {
 /** Throws CredentialsError on a missing or bad bundle (a config problem: exit 78). */
 export function startCloud(c: CloudConfig, d: CloudDeps): Cloud {
   const bundle = loadCredentials(c.credentialsFile);
+  d.beforeLink?.(bundle);
   const log = d.log.child({ component: 'cloud' });
   const manifests = new ManifestSync({ ref: bundle, keys: bundle.manifestKeys, cache: d.cache, log, registry: d.registry, onApplied: d.onManifest });
   manifests.start();
@@ -83,5 +87,5 @@ export function startCloud(c: CloudConfig, d: CloudDeps): Cloud {
   });
   link.start();
   const l = link;
-  return { link: l, uplink, doorCountUplink, manifests, stop: () => l.stop() };
+  return { link: l, bundle, uplink, doorCountUplink, manifests, stop: () => l.stop() };
 }
