@@ -95,8 +95,13 @@ cloud: { credentialsFile: ${dir}/credentials.json, batchRecords: 50, maxInFlight
       for (let k = 0; k < 20; k++) {
         fill(db, 400, k * 1000);
         total += 400;
+        const before = outboxDepth(db);
         const agent = start();
-        await sleep(150 + rand() * 600);
+        // Kill it mid-sync: once this run has had some batch acked (or after 8 s on a loaded
+        // machine), at a random moment after that.
+        const deadline = Date.now() + 8000;
+        while (outboxDepth(db) >= before && Date.now() < deadline) await sleep(20);
+        await sleep(rand() * 200);
         await kill(agent);
       }
       // The kills landed while it was syncing: part of the backlog went up during the loop.
