@@ -99,8 +99,13 @@ export class ManifestPublisher {
       for (const r of this.#o.identities.list('device')) {
         if (r.identity.kind !== 'device') continue;
         const ref = { site: r.identity.site, device: r.identity.device };
-        if (r.revokedAt !== null) await this.#clear(ref);
-        else if (await this.#refreshOne(ref)) changed.push(ref);
+        // One device's failure (a manifest over the size limit) must not starve the rest.
+        try {
+          if (r.revokedAt !== null) await this.#clear(ref);
+          else if (await this.#refreshOne(ref)) changed.push(ref);
+        } catch (err) {
+          this.#o.log.error({ site: ref.site, device: ref.device, err: (err as Error).message }, 'manifest not published for this device; the others go on');
+        }
       }
       return changed;
     });
