@@ -1,134 +1,131 @@
-// The 64-byte UDP messages of the UT0311-L0x ("UHPPOTE", Wiegand-to-TCP/IP) access controllers:
-// the event pushed to a listener and the get-event request/response used to fetch missed ones.
-// Layout from the public uhppoted project (uhppote-core messages/events.go, get_event.go),
-// verified here only against our own emulator, not against hardware:
-//   0      SOM 0x17 (0x19 on firmware v6.62)      1  function: 0x20 event/status, 0xb0 get-event
-//   4..7   controller serial, u32 LE              8..11  event index, u32 LE
-//   12     event type: 0 none, 1 swipe, 2 door/button/remote, 3 warning, 0xff overwritten
-//   13     granted (0/1)  14 door 1..4  15 direction 1 in / 2 out
-//   16..19 card number, u32 LE                    20..26 event time, BCD yyyy mm dd HH MM SS
-//   27     reason code (1 swipe … 20 push button, 23 door open, 24 door closed, 25 super
-//          password, 37 open too long, 38 forced open, 44 remote open, …)
+// The 64-byte UDP messages of UT0311-L0x ("UHPPOTE") controllers that carry an event record:
+// the event pushed to a listener (function 0x20) and the get-event reply (0xb0), plus the
+// get-event request. Offsets and their sources: README.md "Packet layout". Pure.
+import { BCD_TIME_BYTES, decodeBcdTime, encodeBcdTime, isBcd, type LocalTime } from './bcd-time.js';
+
 export const PACKET_BYTES = 64;
+/** Start of message. Firmware v6.62 starts pushed events (only those) with 0x19. */
 export const SOM = 0x17;
 export const SOM_V662 = 0x19;
 export const FN_EVENT = 0x20;
 export const FN_GET_EVENT = 0xb0;
 
-export const EVENT_TYPES = { none: 0, swipe: 1, door: 2, warning: 3, overwritten: 0xff } as const;
+export const OFFSET = { som: 0, fn: 1, serial: 4, index: 8, type: 12, granted: 13, door: 14, direction: 15, card: 16, time: 20, reason: 27 } as const;
+
+/** Event record types (byte 12). */
+export const EVENT_TYPES = { none: 0x00, swipe: 0x01, door: 0x02, warning: 0x03, overwritten: 0xff } as const;
 
 export interface UhppoteEvent {
   fn: typeof FN_EVENT | typeof FN_GET_EVENT;
   serial: number;
+  /** Position in the controller's event log; 0 means "no record". */
   index: number;
   type: number;
   granted: boolean;
+  /** 1–4; 0 only in a record with no event. */
   door: number;
-  direction: 1 | 2;
+  /** 1 in, 2 out; 0 only in a record with no event. */
+  direction: number;
+  /** Raw credential. Never logged. */
   card: number;
-  /** Controller-local wall time, as written; null when the BCD is invalid or zero. */
-  time: { year: number; month: number; day: number; hour: number; minute: number; second: number } | null;
+  /** Controller-local time; null when unset or not a calendar time. */
+  time: LocalTime | null;
   reason: number;
 }
 
-export type DecodeError = 'length' | 'som' | 'function' | 'door' | 'direction';
+export type DecodeErrorCode = 'length' | 'som' | 'function' | 'bcd' | 'granted' | 'door' | 'direction';
 
 export class UhppoteDecodeError extends Error {
   override readonly name = 'UhppoteDecodeError';
   constructor(
-    readonly code: DecodeError,
+    readonly code: DecodeErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-const bcd = (b: number): number | null => ((b >> 4) > 9 || (b & 0xf) > 9 ? null : (b >> 4) * 10 + (b & 0xf));
-const toBcd = (n: number): number => ((Math.floor(n / 10) % 10) << 4) | n % 10;
+export type DecodeResult = { ok: true; event: UhppoteEvent } | { ok: false; error: UhppoteDecodeError };
 
-function decodeTime(p: Uint8Array, at: number): UhppoteEvent['time'] {
-  const d = Array.from(p.subarray(at, at + 7), bcd);
-  if (d.some((x) => x === null)) return null;
-  const [c, y, month, day, hour, minute, second] = d as number[];
-  const t = { year: c! * 100 + y!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! };
-  if (t.year === 0 || t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second > 59) return null;
-  return t;
-}
+const fail = (code: DecodeErrorCode, message: string): DecodeResult => ({ ok: false, error: new UhppoteDecodeError(code, message) });
+const hex = (b: number) => `0x${b.toString(16).padStart(2, '0')}`;
 
-/** Decodes an event push or a get-event response. Throws UhppoteDecodeError; nothing else. */
-export function decodeEvent(p: Uint8Array): UhppoteEvent {
-  if (p.length !== PACKET_BYTES) throw new UhppoteDecodeError('length', `${p.length} bytes, expected ${PACKET_BYTES}`);
-  if (p[0] !== SOM && p[0] !== SOM_V662) throw new UhppoteDecodeError('som', `start byte 0x${p[0]!.toString(16)}`);
-  const fn = p[1]!;
-  if (fn !== FN_EVENT && fn !== FN_GET_EVENT) throw new UhppoteDecodeError('function', `function 0x${fn.toString(16)} is not an event`);
+/**
+ * Decodes an event push or a get-event reply; never throws. Error messages carry no card
+ * number, so they may be logged.
+ */
+export function decode(p: Uint8Array): DecodeResult {
+  if (p.length !== PACKET_BYTES) return fail('length', `${p.length} bytes, expected ${PACKET_BYTES}`);
+  const som = p[OFFSET.som]!;
+  const fn = p[OFFSET.fn]!;
+  if (som !== SOM && !(som === SOM_V662 && fn === FN_EVENT)) return fail('som', `start byte ${hex(som)} with function ${hex(fn)}`);
+  if (fn !== FN_EVENT && fn !== FN_GET_EVENT) return fail('function', `function ${hex(fn)} carries no event`);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  const type = p[12]!;
-  const index = v.getUint32(8, true);
-  const door = p[14]!;
-  // A status reply with no event (index 0 / type none) carries door 0; only real events need 1–4.
-  if (type !== EVENT_TYPES.none && index !== 0 && (door < 1 || door > 4)) throw new UhppoteDecodeError('door', `door ${door}, expected 1–4`);
-  const direction = p[15]!;
-  if (type !== EVENT_TYPES.none && index !== 0 && direction !== 1 && direction !== 2) throw new UhppoteDecodeError('direction', `direction ${direction}, expected 1 (in) or 2 (out)`);
+  const index = v.getUint32(OFFSET.index, true);
+  const type = p[OFFSET.type]!;
+  const granted = p[OFFSET.granted]!;
+  const door = p[OFFSET.door]!;
+  const direction = p[OFFSET.direction]!;
+  if (granted > 1) return fail('granted', `granted byte ${hex(granted)}, expected 0 or 1`);
+  if (!isBcd(p, OFFSET.time)) return fail('bcd', `event time bytes ${OFFSET.time}..${OFFSET.time + BCD_TIME_BYTES - 1} are not BCD`);
+  // A record with no event (index 0, type none or overwritten) carries door and direction 0.
+  const empty = index === 0 || type === EVENT_TYPES.none || type === EVENT_TYPES.overwritten;
+  if (!empty && (door < 1 || door > 4)) return fail('door', `door ${door}, expected 1–4`);
+  if (!empty && direction !== 1 && direction !== 2) return fail('direction', `direction ${direction}, expected 1 (in) or 2 (out)`);
   return {
-    fn,
-    serial: v.getUint32(4, true),
-    index,
-    type,
-    granted: p[13] === 1,
-    door,
-    direction: direction === 2 ? 2 : 1,
-    card: v.getUint32(16, true),
-    time: decodeTime(p, 20),
-    reason: p[27]!,
+    ok: true,
+    event: {
+      fn,
+      serial: v.getUint32(OFFSET.serial, true),
+      index,
+      type,
+      granted: granted === 1,
+      door,
+      direction,
+      card: v.getUint32(OFFSET.card, true),
+      time: decodeBcdTime(p, OFFSET.time),
+      reason: p[OFFSET.reason]!,
+    },
   };
 }
 
-export function encodeEvent(e: UhppoteEvent): Buffer {
+/** decode() for callers that prefer an exception (doctor). Throws UhppoteDecodeError only. */
+export function decodeEvent(p: Uint8Array): UhppoteEvent {
+  const r = decode(p);
+  if (!r.ok) throw r.error;
+  return r.event;
+}
+
+/** Encodes the event part of a push or get-event reply; the rest of the 64 bytes is zero. */
+export function encode(e: UhppoteEvent, o: { som?: typeof SOM | typeof SOM_V662 } = {}): Buffer {
   const p = Buffer.alloc(PACKET_BYTES);
-  p[0] = SOM;
-  p[1] = e.fn;
-  p.writeUInt32LE(e.serial, 4);
-  p.writeUInt32LE(e.index, 8);
-  p[12] = e.type;
-  p[13] = e.granted ? 1 : 0;
-  p[14] = e.door;
-  p[15] = e.direction;
-  p.writeUInt32LE(e.card, 16);
-  if (e.time) {
-    const t = e.time;
-    [Math.floor(t.year / 100), t.year % 100, t.month, t.day, t.hour, t.minute, t.second].forEach((x, i) => {
-      p[20 + i] = toBcd(x);
-    });
-  }
-  p[27] = e.reason;
+  p[OFFSET.som] = o.som ?? SOM;
+  p[OFFSET.fn] = e.fn;
+  p.writeUInt32LE(e.serial, OFFSET.serial);
+  p.writeUInt32LE(e.index, OFFSET.index);
+  p[OFFSET.type] = e.type;
+  p[OFFSET.granted] = e.granted ? 1 : 0;
+  p[OFFSET.door] = e.door;
+  p[OFFSET.direction] = e.direction;
+  p.writeUInt32LE(e.card, OFFSET.card);
+  if (e.time) encodeBcdTime(e.time, p, OFFSET.time);
+  p[OFFSET.reason] = e.reason;
   return p;
 }
 
 /** get-event (0xb0): ask a controller for the record at `index` of its event log. */
 export function encodeGetEvent(serial: number, index: number): Buffer {
   const p = Buffer.alloc(PACKET_BYTES);
-  p[0] = SOM;
-  p[1] = FN_GET_EVENT;
-  p.writeUInt32LE(serial, 4);
-  p.writeUInt32LE(index, 8);
+  p[OFFSET.som] = SOM;
+  p[OFFSET.fn] = FN_GET_EVENT;
+  p.writeUInt32LE(serial, OFFSET.serial);
+  p.writeUInt32LE(index, OFFSET.index);
   return p;
 }
 
+/** The emulator's side of get-event; null for anything else. */
 export function decodeGetEventRequest(p: Uint8Array): { serial: number; index: number } | null {
-  if (p.length !== PACKET_BYTES || p[0] !== SOM || p[1] !== FN_GET_EVENT) return null;
+  if (p.length !== PACKET_BYTES || p[OFFSET.som] !== SOM || p[OFFSET.fn] !== FN_GET_EVENT) return null;
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  return { serial: v.getUint32(4, true), index: v.getUint32(8, true) };
-}
-
-/** Controller-local time in `timeZone` → Unix ms (DST-correct via Intl); 0 when unknown. */
-export function localToEpochMs(t: UhppoteEvent['time'], timeZone: string): number {
-  if (!t) return 0;
-  const naive = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  const offset = (at: number) => {
-    const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    const parts = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, Number(x.value)]));
-    return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) - at;
-  };
-  const first = naive - offset(naive);
-  return naive - offset(first);
+  return { serial: v.getUint32(OFFSET.serial, true), index: v.getUint32(OFFSET.index, true) };
 }
