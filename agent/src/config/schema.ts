@@ -73,6 +73,10 @@ export const ScreenConfigSchema = z.strictObject({
   /** A campaign set (JSON) to play until the first manifest arrives: offline boxes, the demo. */
   campaignsFile: z.string().min(1).optional(),
   prerollSlots: z.number().int().min(0).max(4).default(2),
+  /** Sound with the video: an ALSA device (e.g. default, hw:0). Off unless set; muted in quiet hours. */
+  audioDevice: z.string().min(1).max(64).optional(),
+  /** Shown when no creative can play (all failed or missing): a PNG/JPEG at any size. */
+  stillImage: z.string().min(1).optional(),
   /** Disk for transcoded creatives; creatives the manifest no longer names are evicted past it. */
   cacheMaxBytes: z.number().int().min(16 * 2 ** 20).default(2 * 2 ** 30),
 });

@@ -31,12 +31,14 @@ export class Decoder {
     readonly profile: ScreenProfile,
     /** Frames to hold before pausing the pipe. */
     readonly buffered = 3,
+    /** A still image shown for this long (an image has one frame; the fps filter needs a stream). */
+    stillMs?: number,
   ) {
     this.#splitter = new FrameSplitter(frameBytes(profile));
     const { width, height, fps, pixelFormat } = profile;
     this.#proc = spawn(
       ffmpeg,
-      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-an', '-vf', `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:-1:-1,fps=${fps}`, '-pix_fmt', pixelFormat, '-f', 'rawvideo', 'pipe:1'],
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', ...(stillMs ? ['-loop', '1', '-t', String(stillMs / 1000)] : []), '-i', file, '-an', '-vf', `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:-1:-1,fps=${fps}`, '-pix_fmt', pixelFormat, '-f', 'rawvideo', 'pipe:1'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#proc.on('error', (err) => {

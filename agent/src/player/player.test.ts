@@ -113,6 +113,17 @@ describe('Player', () => {
     expect((await p.play(req(short))).outcome).toBe('completed');
   });
 
+  it('audio is off by default, starts with the first frame when on, and stays off when muted', async () => {
+    const quiet = make();
+    await quiet.play({ ...req(short), audio: 'on' });
+    expect(quiet.audioStarts).toBe(0);
+    const p = make(new NullSink(), { audio: { device: 'null' } });
+    expect((await p.play({ ...req(short), audio: 'muted' })).outcome).toBe('completed');
+    expect(p.audioStarts).toBe(0);
+    expect((await p.play({ ...req(short), audio: 'on' })).outcome).toBe('completed');
+    expect(p.audioStarts).toBe(1);
+  });
+
   it('missing ffmpeg is a failed play with its reason, not a crash', async () => {
     const p = make(new NullSink(), { ffmpeg: '/nonexistent/ffmpeg' });
     expect(await p.play(req(short))).toMatchObject({ outcome: 'failed', reason: 'ffmpeg-missing' });

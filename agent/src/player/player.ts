@@ -3,6 +3,7 @@
 // drift-corrected. A new unlock interrupts the current play. Failures never escape: they are
 // outcomes, and the caller falls back to the next creative.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { ScreenProfile } from '../media/screen-profile.js';
 import type { Logger } from '../obs/log.js';
 import { Counter, Histogram, metric, type Registry } from '../obs/metrics.js';
@@ -16,6 +17,10 @@ export interface PlayRequest {
   durationMs: number;
   /** performance.now() of the unlock (for first-frame latency). */
   unlockAt: number;
+  /** An image (not a clip) shown for durationMs: the fallback when no creative can play. */
+  still?: boolean;
+  /** 'muted' in quiet hours; audio plays only when the player has an audio output too. */
+  audio?: 'on' | 'muted';
 }
 
 export type PlayResult =
@@ -23,6 +28,7 @@ export type PlayResult =
   | { outcome: 'failed'; framesShown: number; framesExpected: number; firstFrameLatencyMs: number | null; prerolled: boolean; reason: string; detail: string };
 
 interface Control {
+  audio?: ChildProcess | null;
   interrupted: boolean;
   wake: (() => void) | null;
   decoder: Decoder | null;
@@ -36,6 +42,8 @@ export interface PlayerOptions {
   registry: Registry;
   /** How many creatives to keep pre-rolled. */
   prerollSlots?: number;
+  /** Audio output (off by default): an ALSA device, or 'null' to decode and discard (tests). */
+  audio?: { device: string } | null;
 }
 
 export class Player {
@@ -112,6 +120,22 @@ export class Player {
     }
   }
 
+  /** Audio processes started (tests). */
+  audioStarts = 0;
+
+  #startAudio(file: string, device: string): ChildProcess | null {
+    const out = device === 'null' ? ['-f', 'null', '-'] : ['-f', 'alsa', device];
+    try {
+      const p = spawn(this.#o.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-vn', ...out], { stdio: 'ignore' });
+      p.on('error', (err) => this.#o.log.warn({ err: err.message }, 'audio did not start; video plays on'));
+      this.audioStarts++;
+      return p;
+    } catch (err) {
+      this.#o.log.warn({ err: (err as Error).message }, 'audio did not start; video plays on');
+      return null;
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.interrupt();
@@ -125,7 +149,7 @@ export class Player {
     const { profile, sink, log } = this.#o;
     const expected = Math.max(1, Math.round((Math.min(req.durationMs, profile.maxDurationMs) / 1000) * profile.fps));
     const prerolled = ctl.decoder !== null;
-    const decoder = ctl.decoder ?? new Decoder(this.#o.ffmpeg, req.file, profile);
+    const decoder = ctl.decoder ?? new Decoder(this.#o.ffmpeg, req.file, profile, 3, req.still ? req.durationMs : undefined);
     ctl.decoder = decoder;
     let shown = 0;
     let firstFrameLatencyMs: number | null = null;
@@ -158,6 +182,8 @@ export class Player {
         }
         sink.write(frame, shown);
         if (shown === 0) {
+          // Sound starts with the picture; its own process, so a bad audio track never stalls video.
+          if (req.audio === 'on' && this.#o.audio) ctl.audio = this.#startAudio(req.file, this.#o.audio.device);
           t0 = performance.now();
           firstFrameLatencyMs = t0 - req.unlockAt;
           this.#m.firstFrame.observe({ prerolled: String(prerolled) }, firstFrameLatencyMs / 1000);
@@ -168,11 +194,13 @@ export class Player {
     } catch (err) {
       sink.end();
       decoder.kill();
+      if (ctl.audio && ctl.audio.exitCode === null) ctl.audio.kill('SIGKILL');
       if (err instanceof DecoderError) return failed(err.reason, err.message);
       if (err instanceof SinkError) return failed('sink', err.message);
       return failed('error', (err as Error).message);
     }
     decoder.kill();
+    if (ctl.audio && ctl.audio.exitCode === null) ctl.audio.kill('SIGKILL');
     if (shown === 0 && !isInterrupted()) return failed('no-frames', 'the creative produced no frames');
     const outcome = isInterrupted() ? 'interrupted' : 'completed';
     this.#m.plays.inc({ outcome, prerolled: String(prerolled) });

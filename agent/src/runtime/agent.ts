@@ -158,7 +158,7 @@ export class Agent {
     } catch (err) {
       log.error({ err: (err as Error).message }, 'no ffmpeg: plays will fail and be recorded as failed');
     }
-    this.#player = new Player({ ffmpeg, profile: sc.profile, sink, log, registry: this.registry, prerollSlots: sc.prerollSlots });
+    this.#player = new Player({ ffmpeg, profile: sc.profile, sink, log, registry: this.registry, prerollSlots: sc.prerollSlots, audio: sc.audioDevice ? { device: sc.audioDevice } : null });
     const screen = new Screen({
       player: this.#player,
       store,
@@ -170,6 +170,7 @@ export class Agent {
       expectedRemainingMs: (door, now) => this.#dwell?.current(door, now)?.expectedRemainingMs ?? 0,
       onImpression: () => this.#cloud?.uplink.pump(),
       played: (sha) => this.#cache?.touch(sha),
+      stillImage: sc.stillImage,
       log,
       registry: this.registry,
     });

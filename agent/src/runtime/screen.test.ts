@@ -6,13 +6,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/pty.js';
+import { Clock } from '../clock/clock.js';
 import { parseConfig } from '../config/load.js';
 import { initKeyFile } from '../identity/keys.js';
 import { locate } from '../media/ffmpeg.js';
 import { silentLogger } from '../obs/log.js';
+import { Registry } from '../obs/metrics.js';
+import { Player } from '../player/player.js';
+import { SnapshotSink } from '../player/snapshot-sink.js';
+import type { Play } from '../store/records.js';
 import { Agent } from './agent.js';
+import { Screen } from './screen.js';
 import { openAgentStore } from './store.js';
 
 describe('screen in the agent', () => {
@@ -64,5 +71,47 @@ describe('screen in the agent', () => {
     expect(plays.some((p) => p.outcome === 'completed' || p.outcome === 'interrupted')).toBe(true);
     expect(plays.filter((p) => p.framesShown > 0).every((p) => p.firstFrameLatencyMs !== null && p.framesExpected === 10)).toBe(true);
     expect(existsSync(join(dir, 'state/snapshots/first-0000.png'))).toBe(true);
+  });
+
+  it('when no creative can play, the failure is recorded and a still is shown instead of a dark screen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-still-'));
+    const creatives = join(dir, 'creatives');
+    mkdirSync(creatives);
+    const bad = Buffer.from('not a video');
+    const sha = createHash('sha256').update(bad).digest('hex');
+    writeFileSync(join(creatives, `${sha}.mp4`), bad);
+    const still = join(dir, 'still.png');
+    execFileSync(locate('ffmpeg'), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=blue:size=160x96', '-frames:v', '1', '-y', still]);
+    const registry = new Registry();
+    const sink = new SnapshotSink({ dir: join(dir, 'snap') });
+    const player = new Player({ ffmpeg: locate('ffmpeg'), profile: { width: 160, height: 96, fps: 10, pixelFormat: 'rgb24', maxDurationMs: 30_000 }, sink, log: silentLogger, registry });
+    const plays: Play[] = [];
+    const screen = new Screen({
+      player,
+      store: { recordPlay: (p) => plays.push(p), recordPassage: () => {}, passagesOf: () => [], counters: { read: () => ({ byCampaign: new Map(), playsByDay: new Map(), negative: new Set() }) } },
+      clock: new Clock({ sync: 'assume-synced' }),
+      timeZone: 'UTC',
+      site: 'maple',
+      creativesDir: creatives,
+      doorNumber: () => 1,
+      expectedRemainingMs: () => 1500,
+      stillImage: still,
+      log: silentLogger,
+      registry,
+    });
+    expect(screen.setCampaigns({ campaigns: [{ id: 'broken', tier: 'paid', dates: { from: '2020-01-01', to: '2099-12-31' }, creatives: [{ id: 'broken-a', sha256: sha, durationMs: 1000, firstSecondsMs: 500 }] }] })).toBe(true);
+    screen.opened({ id: 1, door: 'east', openedAt: Date.now(), method: 'card', pseudonym: null, closedAt: null });
+    await screen.idle();
+    await player.stop();
+    await sink.close();
+    expect(plays.map((p) => [p.campaignId, p.outcome, p.framesShown])).toEqual([
+      ['broken', 'failed', 0],
+      ['broken', 'failed', 0],
+    ]);
+    const blue = PNG.sync.read(readFileSync(sink.lastPng!));
+    expect(blue.data[0]! + blue.data[1]!).toBeLessThan(10);
+    expect(blue.data[2]).toBeGreaterThan(240);
+    const failures = (await registry.getSingleMetric('doorcast_screen_failures_total')?.get())?.values ?? [];
+    expect(failures.find((v) => v.labels.reason === 'still-shown')?.value).toBe(1);
   });
 });

@@ -38,6 +38,8 @@ export interface ScreenOptions {
   expectedRemainingMs(door: string, now: number): number;
   /** A creative was just played (the cache keeps recently played ones longest). */
   played?(sha256: string): void;
+  /** Shown (one frame, no impression) when nothing could play. */
+  stillImage?: string;
   /** A new impression is in the outbox (the uplink sends it). */
   onImpression?(): void;
   log: Logger;
@@ -124,6 +126,8 @@ export class Screen {
     }
     const ctx = { nowMs: now, timeZone: o.timeZone, site: o.site, door: w.door, remainingDwellMs: o.expectedRemainingMs(w.door, now), pseudonym: w.pseudonym, consent, segments, lastCreativeAtDoor: this.#lastAtDoor.get(w.door) ?? null };
     let decision = select(ctx, this.#set, history, this.#pacing);
+    const wanted = decision.kind === 'play';
+    let shown = false;
     for (let attempt = 0; attempt < 2 && decision.kind === 'play'; attempt++) {
       const decisionLatencyMs = performance.now() - unlockAt;
       const file = this.#file(decision.creative.sha256);
@@ -132,7 +136,7 @@ export class Screen {
         o.log.warn({ creative: decision.creative.id, sha256: decision.creative.sha256 }, 'creative not in the cache; trying another');
       } else {
         this.#m.decisions.inc({ result: 'play' });
-        const playing = o.player.play({ impressionId: randomUUID(), file, durationMs: decision.creative.durationMs, unlockAt });
+        const playing = o.player.play({ impressionId: randomUUID(), file, durationMs: decision.creative.durationMs, unlockAt, audio: decision.audio });
         // Pre-roll the next likely creative while this one plays (the next unlock may come
         // before it ends), once this play's first frame is out: spawning costs milliseconds.
         const id = decision.creative.id;
@@ -142,12 +146,20 @@ export class Screen {
         // the same turn of the event loop: let it out before this record's fsync.
         await new Promise((r) => setImmediate(r));
         this.#record(w, decision, result, consent, decisionLatencyMs);
-        if (result.framesShown > 0) break;
+        if (result.framesShown > 0 || result.outcome === 'interrupted') {
+          shown = true;
+          break;
+        }
       }
       // Fall back once: the same decision without the creative that could not play.
       decision = select({ ...ctx, lastCreativeAtDoor: decision.creative.id }, this.#set, history, this.#pacing);
     }
     if (decision.kind === 'none') this.#m.decisions.inc({ result: 'none' });
+    if (wanted && !shown && o.stillImage && existsSync(o.stillImage)) {
+      // Nothing could play: a still, not a dark screen. Not an impression: nobody bought it.
+      this.#m.failures.inc({ reason: 'still-shown' });
+      await o.player.play({ impressionId: randomUUID(), file: o.stillImage, durationMs: Math.min(o.expectedRemainingMs(w.door, Date.now()) || 3000, 10_000), unlockAt, still: true });
+    }
     this.#preroll();
   }
 
