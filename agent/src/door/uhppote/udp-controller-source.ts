@@ -21,6 +21,8 @@ export interface UdpControllerSourceOptions extends Omit<UdpControllerSourceConf
   /** Catch-up tuning (tests); maxGap comes from maxCatchUp. */
   catchUp?: Partial<Omit<CatchUpOptions, 'maxGap'>>;
   now?: () => number;
+  /** Controllers tracked for catch-up at once (without an allow-list, anyone can invent serials). */
+  maxControllers?: number;
 }
 
 /** At most one warning per reject reason per this interval; the rest are counted. */
@@ -133,7 +135,9 @@ export class UdpControllerSource implements DoorSource {
       }
     }
     const now = this.#now();
-    if (e.fn === FN_EVENT && e.index !== 0) {
+    // Past the bound, events of new serials are still delivered, only not caught up.
+    const tracked = this.#replyTo.has(e.serial) || this.#replyTo.size < (this.#o.maxControllers ?? 256);
+    if (e.fn === FN_EVENT && e.index !== 0 && tracked) {
       this.#replyTo.set(e.serial, this.#allowed?.get(e.serial) ?? { host: from.address, port: from.port });
       this.#lost(this.#catchUp.live(e.serial, e.index, now));
     } else if (e.index !== 0) {
@@ -142,7 +146,7 @@ export class UdpControllerSource implements DoorSource {
       else this.#catchUp.arrived(e.serial, e.index);
     }
     // Index 0 is "no record" (a reply for an index the log does not hold): the request times out.
-    if (this.#handle(e) === 'failed') this.#lost(this.#catchUp.notStored(e.serial, e.index, now));
+    if (this.#handle(e) === 'failed' && tracked) this.#lost(this.#catchUp.notStored(e.serial, e.index, now));
     this.#pump();
   }
 
