@@ -1,7 +1,7 @@
 // `doorcast`: the agent's command line. Exit codes follow sysexits(3) where they fit, so a
 // systemd unit and an installer's script can tell a bad config (78) from a crash (1).
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { formatResults } from '../doctor/check.js';
@@ -74,11 +74,31 @@ export async function main(argv: string[]): Promise<number> {
     .option('--screen <sink>', 'framebuffer, snapshot or null', 'framebuffer')
     .option('--force', 'replace an existing provisioning')
     .action(async (o: { code?: string; broker?: string; bundle?: string; dir: string; stateDir: string; timezone: string; serial: string[]; tcp: string[]; udp?: string; door: string[]; screen: string; force?: boolean }) => {
-      if (!o.code && !o.bundle && process.stdin.isTTY) {
-        // At the gate, in the rain: ask for what is missing rather than fail on a flag.
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
-        o.broker ??= (await rl.question('broker address (https://…): ')).trim();
-        o.code = (await rl.question('enrolment code: ')).trim();
+      const interactive = process.stdin.isTTY || process.env.DOORCAST_INTERACTIVE === '1';
+      if (interactive && !o.bundle && (!o.code || (!o.serial.length && !o.tcp.length && !o.udp))) {
+        // At the gate, in the rain: ask for what is missing, with defaults, rather than fail on a flag.
+        const rl = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+        // Lines are read in order from an iterator, so answers piped in ahead of the prompts
+        // (scripts, tests) are not lost the way rl.question would lose them.
+        const lines = rl[Symbol.asyncIterator]();
+        const ask = async (q: string, def = '') => {
+          process.stderr.write(def ? `${q} [${def}]: ` : `${q}: `);
+          const r = await lines.next();
+          return (r.done ? '' : String(r.value)).trim() || def;
+        };
+        if (!o.code) {
+          o.broker ??= await ask('broker address (https://…)');
+          o.code = await ask('enrolment code');
+        }
+        if (!o.serial.length && !o.tcp.length && !o.udp) {
+          const link = await ask('controller link: a serial device, host:port (serial server) or udp:<port>', '/dev/doorcast-controller');
+          if (link.startsWith('udp:')) o.udp = link.slice(4);
+          else if (link.startsWith('/')) o.serial.push(link);
+          else o.tcp.push(link);
+          if (!o.door.length) o.door = (await ask('doors, as id=controller door number, comma-separated', 'door-1=1')).split(',').map((d) => d.trim());
+          o.screen = await ask('screen: framebuffer, snapshot or null', o.screen);
+          o.timezone = await ask('site time zone', o.timezone);
+        }
         rl.close();
       }
       const sources: unknown[] = [

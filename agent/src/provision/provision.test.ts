@@ -1,7 +1,7 @@
 // Provisioning against a real broker: a valid code gives a configured box whose files are
 // private and whose credential the broker accepts; an expired, a reused and a mistyped code
 // are refused with their reason and write nothing.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,5 +76,26 @@ describe('doorcast provision', () => {
     expect(stdout).toMatch(/provisioned maple\/gate-13/);
     expect(stdout).toMatch(/✔ broker/);
     expect(readFileSync(join(o.configDir, 'agent.yaml'), 'utf8')).toMatch(/sink: snapshot/);
+  });
+
+  it('asks for what is missing when run in a terminal, with defaults', async () => {
+    const o = base();
+    const { code } = broker.createEnrolment('maple', 'gate-14', 3_600_000);
+    const child = spawn(process.execPath, [BIN, 'provision', '--dir', o.configDir, '--state-dir', o.stateDir], { env: { ...process.env, DOORCAST_INTERACTIVE: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    // broker, code, link, doors (default), screen (default), time zone.
+    child.stdin.end(`${url}\n${code}\n192.168.1.50:4001\n\nnull\nAsia/Shanghai\n`);
+    const status = await new Promise((r) => child.on('close', r));
+    expect(status, err).toBe(0);
+    expect(err).toMatch(/controller link: .*\[\/dev\/doorcast-controller\]/);
+    expect(out).toMatch(/provisioned maple\/gate-14/);
+    const c = loadConfig(join(o.configDir, 'agent.yaml'));
+    expect(c.sources[0]).toMatchObject({ kind: 'tcp', host: '192.168.1.50', port: 4001 });
+    expect(c.doors).toEqual([{ id: 'door-1', source: 'tcp-1', controllerDoor: 1 }]);
+    expect(c.site.timezone).toBe('Asia/Shanghai');
+    expect(c.screen?.sink).toBe('null');
   });
 });
