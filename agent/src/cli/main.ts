@@ -9,6 +9,7 @@ import { runDoctor } from '../doctor/doctor.js';
 import { initKeyFile, KeyFileError, rotateKeyFile } from '../identity/keys.js';
 import { createLogger } from '../obs/log.js';
 import { ProvisionError, provision } from '../provision/provision.js';
+import { formatStatus, readStatus, type Status } from '../status/status.js';
 import { confirmUpdate, guardStart } from '../update/guard.js';
 import { ReleaseRoot, stageRelease } from '../update/release.js';
 import { runAgent } from './run.js';
@@ -124,6 +125,29 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatResults([r.broker]));
       process.stdout.write(`next: doorcast doctor -c ${r.configFile}, then systemctl enable --now doorcast-agent\n`);
       code = r.broker.status === 'fail' ? EXIT.failure : EXIT.ok;
+    });
+
+  program
+    .command('status')
+    .description('what the box is busy with: backlog to sync, creatives ready, manifest (--watch: live, with progress)')
+    .requiredOption('-c, --config <file>', 'agent config (YAML)')
+    .option('--watch', 'refresh every second until Ctrl-C (or --for seconds)')
+    .option('--for <seconds>', 'stop watching after this long')
+    .action(async (o: { config: string; watch?: boolean; for?: string }) => {
+      const c = loadConfig(o.config);
+      let prev: { status: Status; atMs: number } | undefined;
+      const tty = process.stdout.isTTY;
+      const until = o.for ? Date.now() + Number(o.for) * 1000 : Number.POSITIVE_INFINITY;
+      for (;;) {
+        const now = Date.now();
+        const st = readStatus(c.stateDir, now);
+        const line = formatStatus(st, prev, now);
+        process.stdout.write(tty && o.watch ? `\r\x1b[2K${line}` : `${line}\n`);
+        prev = { status: st, atMs: now };
+        if (!o.watch || Date.now() >= until) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      if (tty && o.watch) process.stdout.write('\n');
     });
 
   const update = program.command('update').description('agent releases: install, the start guard, confirm');
