@@ -1,6 +1,7 @@
 // Agent ⇄ the real broker (aedes, SQLite) in-process: impressions up exactly once through
 // reconnects, broker restarts and a restarted agent; the signed manifest down, bad ones refused.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signManifest, topicFor } from '@doorcast/firmware-protocol/cloud';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,6 +82,26 @@ describe('cloud link against the broker', () => {
     expect(await broker.store.countDoorCounts(ref)).toBe(appended);
     const counts = await broker.store.listDoorCounts(ref);
     expect(counts.reduce((n, c) => n + c.unlocksGranted, 0)).toBe(40);
+  });
+
+  it('over TLS: verifies the broker against the configured CA, and refuses an unverified one', async () => {
+    const d = tempDir('dc-tls-');
+    const cert = join(d, 'cert.pem');
+    const key = join(d, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    broker = await startTestBroker({ mqtt: { tls: { host: '127.0.0.1', port: 0, certFile: cert, keyFile: key } } });
+    const cred = await provision(broker);
+    expect(JSON.parse(readFileSync(cred, 'utf8')).brokerUrl).toBe(`mqtts://127.0.0.1:${broker.tlsPort}`);
+    const store = openStore();
+    fill(store, 50);
+    const untrusting = cloudFor(store, cred);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(untrusting.link.connected).toBe(false);
+    expect(store.outbox.depth()).toBe(50);
+    await untrusting.stop();
+    cloudFor(store, cred, { caFile: cert });
+    await until(() => store.outbox.depth() === 0, 10_000, 'drained over TLS');
+    expect(await broker.store.countImpressions(ref)).toBe(50);
   });
 
   it('a restarted agent resends unacked rows and the cloud keeps one copy', async () => {
