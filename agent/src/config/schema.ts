@@ -1,6 +1,7 @@
 // The agent's one config schema (YAML on disk). Types are derived from it; unknown keys are
 // errors, because a typo in a gate's config must fail at start, not be silently ignored.
 import { z } from 'zod';
+import { TimeZoneSchema } from '../clock/time-zone.js';
 import { GpioSourceSchema } from '../door/gpio-source.js';
 import { UdpControllerSourceSchema } from '../door/uhppote/udp-controller-source.js';
 import { DEFAULT_SCREEN, ScreenProfileSchema } from '../media/screen-profile.js';
@@ -8,14 +9,6 @@ import { DEFAULT_SCREEN, ScreenProfileSchema } from '../media/screen-profile.js'
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and -, at most 64');
 const Ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const SerialSource = z.strictObject({
   kind: z.literal('serial'),
@@ -100,7 +93,7 @@ export const AgentConfigSchema = z
     stateDir: z.string().min(1),
     /** The site pseudonymisation key file (mode 0600). */
     keyFile: z.string().min(1),
-    site: z.strictObject({ timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai') }),
+    site: z.strictObject({ timezone: TimeZoneSchema }),
     sources: z.array(SourceConfigSchema).min(1),
     doors: z
       .array(z.strictObject({ id: Id, source: Id, controllerDoor: z.number().int().min(1).max(16) }))

@@ -1,14 +1,7 @@
 // Config of a udp-controller source (one listener, any number of controllers pushing to it).
 import { z } from 'zod';
+import { TimeZoneSchema } from '../../clock/time-zone.js';
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The controllers' request port (get-event goes there when an address has no port). */
 export const CONTROLLER_PORT = 60000;
@@ -45,7 +38,7 @@ export const UdpControllerSourceSchema = z.strictObject({
     .refine((cs) => new Set(cs.map((c) => c.serial)).size === cs.length, 'each serial once')
     .optional(),
   /** The zone of the controllers' clocks (they keep local time without a zone). */
-  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai').default('UTC'),
+  timezone: TimeZoneSchema.default('UTC'),
   /** Largest index gap fetched with get-event; older missing events are counted lost. */
   maxCatchUp: z.number().int().min(0).max(10_000).default(500),
 });
