@@ -39,6 +39,8 @@ export interface ProbeResult {
   /** Undefined when neither the container nor the video stream states it. */
   durationMs: number | undefined;
   video: { index: number; codec: string; profile: string | undefined; width: number; height: number; fps: number | undefined; pixFmt: string | undefined };
+  /** The first audio stream, kept (as AAC) by the transcode. */
+  audio: { index: number; codec: string } | undefined;
   streams: StreamInfo[];
 }
 
@@ -69,6 +71,7 @@ export function interpretProbe(raw: unknown): ProbeResult {
   const seconds = num(format?.duration) ?? num(v.duration);
   if (seconds !== undefined && seconds <= 0) throw new MediaError('unplayable', 'zero duration', { reason: 'zero-duration' });
   if (num(v.nb_frames) === 0) throw new MediaError('unplayable', 'video stream has no frames', { reason: 'zero-duration' });
+  const a = streams.find((s) => s.codec_type === 'audio');
   return {
     container: format?.format_name ?? 'unknown',
     durationMs: seconds === undefined ? undefined : Math.round(seconds * 1000),
@@ -81,6 +84,7 @@ export function interpretProbe(raw: unknown): ProbeResult {
       fps: parseRate(v.avg_frame_rate) ?? parseRate(v.r_frame_rate),
       pixFmt: v.pix_fmt,
     },
+    audio: a ? { index: a.index, codec: a.codec_name ?? 'unknown' } : undefined,
     streams: streams.map((s) => ({ index: s.index, type: s.codec_type ?? 'unknown', codec: s.codec_name ?? 'unknown' })),
   };
 }
@@ -103,6 +107,7 @@ export function probe(ffprobe: string, file: string, options: ProbeOptions = {})
         if (err) {
           const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
           if (e.killed) return reject(new MediaError('timeout', `ffprobe timed out after ${options.timeoutMs ?? 15_000} ms`));
+          if (e.code === 'ENOENT' || e.code === 'EACCES') return reject(new MediaError('failed', `ffprobe cannot be run (${e.code}): install ffmpeg or set DOORCAST_FFPROBE`, { tool: ffprobe }));
           if (typeof e.code === 'number') return reject(new MediaError('unplayable', `ffprobe cannot read it: ${stderrTail(stderr) || `exit ${e.code}`}`, { reason: 'probe-failed' }));
           return reject(new MediaError('failed', `ffprobe did not run: ${e.message}`));
         }
