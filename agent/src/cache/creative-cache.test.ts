@@ -159,6 +159,21 @@ describe('creative cache', () => {
     expect(readdirSync(ready)).toEqual([`${a.sha256}.mp4`]);
   });
 
+  it('two at a time: both fetched and transcoded; a 404 is not retried by the cache', async () => {
+    const a = creative('testsrc');
+    const b = creative('smptebars');
+    const missing = { sha256: 'e'.repeat(64), url: `/creatives/${'e'.repeat(64)}`, bytes: 10 };
+    const reports: SyncReport[] = [];
+    const c = cache({ concurrency: 2, resyncAfterMs: 20, onSynced: (r) => reports.push(r) });
+    const r = await c.sync([a, b, missing], srv.base);
+    expect(new Set(r.ready)).toEqual(new Set([a.sha256, b.sha256]));
+    expect(r.failed).toEqual([{ sha256: missing.sha256, code: 'http', reason: expect.stringMatching(/HTTP 404/) }]);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(reports).toHaveLength(1);
+    expect(hits(missing.url)).toHaveLength(1);
+    c.stop();
+  });
+
   it('a new screen profile never reuses the old output', async () => {
     const a = creative('testsrc');
     const root = mkdtempSync(join(dir, 'root-'));

@@ -221,6 +221,7 @@ export class CreativeCache {
       todo.push({ c, url });
     }
     let next = 0;
+    let transient = false;
     const worker = async () => {
       while (next < todo.length) {
         const item = todo[next++]!;
@@ -232,6 +233,8 @@ export class CreativeCache {
         } catch (err) {
           const e = this.#asCacheError(err);
           report.failed.push({ sha256: item.c.sha256, code: e.code, reason: e.message });
+          // 404/403 wait for the next manifest; the network, the server's 5xx and our ffmpeg may recover.
+          transient ||= e.transient || e.code === 'transcode';
           if (e.code !== 'stopped') this.#log.warn({ sha256: item.c.sha256, code: e.code, err: e.message }, 'creative not ready');
         }
       }
@@ -242,14 +245,13 @@ export class CreativeCache {
     report.overBudgetBytes = Math.max(0, totalBytes(this.#index.ready) - this.#o.maxBytes);
     this.#save();
     this.#log.info({ ready: report.ready.length, fetched: report.fetched.length, failed: report.failed.length, evicted: report.evicted.length }, 'cache: sync done');
-    this.#scheduleResync(report, input, baseUrl);
+    this.#scheduleResync(transient, input, baseUrl);
     this.#o.onSynced?.(report);
     return report;
   }
 
   /** Transient failures left: try the same set again later, backing off; a new sync replaces it. */
-  #scheduleResync(report: SyncReport, input: readonly ManifestCreative[], baseUrl: string): void {
-    const transient = report.failed.some((f) => f.code === 'network' || f.code === 'timeout' || f.code === 'http' || f.code === 'transcode');
+  #scheduleResync(transient: boolean, input: readonly ManifestCreative[], baseUrl: string): void {
     if (!transient || this.#abort.signal.aborted) {
       this.#resync.delayMs = 0;
       return;
