@@ -95,6 +95,19 @@ describe('creative cache', () => {
     expect((await c.sync([d], srv.base)).ready).toEqual([d.sha256]);
   });
 
+  it('a resumed file that fails its hash is fetched whole once before anything is quarantined', async () => {
+    const a = creative('testsrc2');
+    const root = mkdtempSync(join(dir, 'root-'));
+    mkdirSync(join(root, 'partial'), { recursive: true });
+    writeFileSync(join(root, 'partial', `${a.sha256}.part`), Buffer.alloc(Math.floor(a.bytes / 2), 0x33));
+    const reg = new Registry();
+    const r = await cache({ root, registry: reg }).sync([a], srv.base);
+    expect(r.ready).toEqual([a.sha256]);
+    expect(hits(a.url).slice(-2).map((h) => h.range)).toEqual([`bytes=${Math.floor(a.bytes / 2)}-`, undefined]);
+    expect(readdirSync(join(root, 'quarantine'))).toEqual([]);
+    expect(await metricValue(reg, 'doorcast_creative_rejected_total')).toBeUndefined();
+  });
+
   it('more bytes than announced and unplayable files are quarantined with their reason', async () => {
     const e = creative('testsrc2');
     const reg = new Registry();

@@ -319,6 +319,7 @@ export class CreativeCache {
     const attempts = o.retry?.attempts ?? 4;
     const base = baseUrl ? new URL(baseUrl).origin : undefined;
     const part = this.#layout.part(c.sha256);
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
       try {
         this.#log.info({ sha256: c.sha256, bytes: c.bytes, attempt }, 'creative: downloading');
@@ -337,6 +338,13 @@ export class CreativeCache {
         return;
       } catch (err) {
         const e = this.#asCacheError(err);
+        // The bytes kept from an earlier run may be what is wrong: once, start over before blaming the file.
+        if (e.code === 'integrity' && Number(e.context.resumedFrom) > 0 && !fresh) {
+          fresh = true;
+          rmSync(part, { force: true });
+          this.#log.warn({ sha256: c.sha256, err: e.message }, 'creative: resumed download failed its hash; fetching it whole');
+          continue;
+        }
         if (e.quarantine) this.#reject(c.sha256, part, e);
         if (!e.transient || attempt >= attempts || this.#abort.signal.aborted) throw e;
         const delay = Math.min(30_000, (o.retry?.baseDelayMs ?? 1000) * 2 ** (attempt - 1));

@@ -187,7 +187,7 @@ export async function download(t: DownloadTarget, o: DownloadOptions = {}): Prom
     } finally {
       await fh.close();
     }
-    if (total < t.bytes) throw new CacheError('integrity', `${safeUrl(url)}: the server sent ${total} bytes, the manifest says ${t.bytes}`, { url: safeUrl(url), got: total, bytes: t.bytes });
+    if (total < t.bytes) throw new CacheError('integrity', `${safeUrl(url)}: the server sent ${total} bytes, the manifest says ${t.bytes}`, { url: safeUrl(url), got: total, bytes: t.bytes, resumedFrom });
     const got = hash.digest('hex');
     if (got !== t.sha256) throw new CacheError('integrity', `${safeUrl(url)}: sha256 ${got}, the manifest says ${t.sha256}`, { url: safeUrl(url), got, resumedFrom });
     await rename(t.part, t.dest);
