@@ -1,167 +1,198 @@
-// The player with real ffmpeg on generated clips: first frame matches ffmpeg's own picture,
-// pre-roll hit and miss, interruption, a corrupt file, missing ffmpeg, the framebuffer layout,
-// and the impression written with its counters in one transaction.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The player with real ffmpeg on generated clips (lavfi): the first frame is ffmpeg's own
+// picture, pre-roll hit and miss, interruption, a corrupt file with its fallbacks, missing
+// ffmpeg, an unreadable file, a hung decoder, a sink that goes away, audio, stop.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { locate } from '../media/ffmpeg.js';
-import type { ScreenProfile } from '../media/screen-profile.js';
-import { silentLogger } from '../obs/log.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../obs/metrics.js';
-import { PlaySchema } from '../store/records.js';
-import { openStore, stamp } from '../store/testing.js';
-import { FrameSplitter } from './frame-splitter.js';
-import { FramebufferSink } from './framebuffer-sink.js';
-import { toPlay } from './impression.js';
-import { Player } from './player.js';
 import { NullSink } from './sink.js';
 import { SnapshotSink } from './snapshot-sink.js';
+import { firstFramePng, makeClip, makePlayer, maxDiff, RecordingSink, request, SMALL, tempDir } from './testing.js';
 
-const ffmpeg = locate('ffmpeg');
-const dir = mkdtempSync(join(tmpdir(), 'dc-player-'));
-const clip = (name: string, src: string, seconds: number) => {
-  const f = join(dir, name);
-  execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `${src}=size=160x96:rate=10`, '-t', String(seconds), '-pix_fmt', 'yuv420p', '-y', f]);
-  return f;
-};
+const dir = tempDir('dc-player-', false);
 let short: string;
 let long: string;
 let other: string;
+let still: string;
 const corrupt = join(dir, 'corrupt.mp4');
 beforeAll(() => {
-  short = clip('short.mp4', 'testsrc', 1);
-  long = clip('long.mp4', 'testsrc2', 4);
-  other = clip('other.mp4', 'smptebars', 1);
+  short = makeClip(dir, 'short.mp4', 'testsrc', 1);
+  long = makeClip(dir, 'long.mp4', 'testsrc2', 4);
+  other = makeClip(dir, 'other.mp4', 'smptebars', 1);
+  still = join(dir, 'still.png');
+  firstFramePng(makeClip(dir, 'blue.mp4', 'color=c=blue', 0.2), still);
+  // An mp4 header and then garbage: ffmpeg opens it and fails.
   writeFileSync(corrupt, Buffer.concat([Buffer.from('\x00\x00\x00\x18ftypmp42'), Buffer.alloc(4000, 0x5a)]));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const profile: ScreenProfile = { width: 160, height: 96, fps: 10, pixelFormat: 'rgb24', maxDurationMs: 30_000 };
-const players: Player[] = [];
-const make = (sink = new NullSink() as ConstructorParameters<typeof Player>[0]['sink'], over: Partial<ConstructorParameters<typeof Player>[0]> = {}) => {
-  const p = new Player({ ffmpeg, profile, sink, log: silentLogger, registry: new Registry(), ...over });
-  players.push(p);
-  return p;
-};
-afterEach(async () => {
-  for (const p of players.splice(0)) await p.stop();
-});
-const req = (file: string, durationMs = 1000) => ({ impressionId: crypto.randomUUID(), file, durationMs, unlockAt: performance.now() });
+const rgba = (file: string) => PNG.sync.read(readFileSync(file));
 
-describe('FrameSplitter', () => {
-  it('cuts any chunking into whole frames', () => {
-    const s = new FrameSplitter(5);
-    const data = Buffer.from([...Array(23).keys()]);
-    const frames = [data.subarray(0, 3), data.subarray(3, 4), data.subarray(4, 17), data.subarray(17, 23)].flatMap((c) => s.push(c));
-    expect(frames.map((f) => [...f])).toEqual([0, 5, 10, 15].map((a) => [a, a + 1, a + 2, a + 3, a + 4]));
-    expect(s.pending).toBe(3);
-  });
-});
-
-describe('Player', () => {
-  it('plays a pre-rolled clip to completion; the snapshot is ffmpeg’s own first frame', async () => {
-    const sink = new SnapshotSink({ dir: join(dir, 'snap1') });
-    const p = make(sink);
+describe('Player: pre-roll', () => {
+  it('a pre-rolled clip plays to completion; its first frame is ffmpeg’s own picture', async () => {
+    const sink = new SnapshotSink({ dir: tempDir() });
+    const p = makePlayer(sink);
     p.preroll([short]);
     await p.primed();
-    const r = await p.play(req(short));
+    const r = await p.play(request(short));
     expect(r).toMatchObject({ outcome: 'completed', framesShown: 10, framesExpected: 10, prerolled: true });
     await sink.flushed();
-    const ref = join(dir, 'ref.png');
-    execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', short, '-frames:v', '1', '-y', ref]);
-    const got = PNG.sync.read(readFileSync(sink.lastPng!));
-    const want = PNG.sync.read(readFileSync(ref));
+    const got = rgba(sink.lastPng!);
+    const want = rgba(firstFramePng(short, join(tempDir(), 'ref.png')));
     expect([got.width, got.height]).toEqual([want.width, want.height]);
-    let diff = 0;
-    for (let i = 0; i < got.data.length; i++) diff = Math.max(diff, Math.abs(got.data[i]! - want.data[i]!));
-    expect(diff).toBeLessThanOrEqual(8);
+    // Colour conversions (yuv420p → rgb24 vs ffmpeg's PNG path) differ by a few levels at most.
+    expect(maxDiff(got.data, want.data)).toBeLessThanOrEqual(8);
+    // ...and it is not any picture: the other clip's first frame is far from it.
+    expect(maxDiff(got.data, rgba(firstFramePng(other, join(tempDir(), 'other.png'))).data)).toBeGreaterThan(100);
     const log = readFileSync(sink.logPath, 'utf8').trim().split('\n');
     expect(log).toHaveLength(10);
-    expect(log[0]).toMatch(/^[0-9a-f-]{36} 0 [0-9a-f]{64}$/);
+    expect(log[0]).toMatch(/^[0-9a-f-]{36} 0 [0-9a-f]{64} first-0000\.png$/);
   });
 
-  it('a miss spawns the decoder on the unlock and says so; paced at the clip’s rate', async () => {
-    const p = make();
+  it('a miss spawns a decoder on the unlock, says so, and still paces at the clip’s rate', async () => {
+    const sink = new RecordingSink();
+    const p = makePlayer(sink);
     p.preroll([short]);
     await p.primed();
     const t = performance.now();
-    const r = await p.play(req(other));
+    const r = await p.play(request(other));
     expect(r).toMatchObject({ outcome: 'completed', prerolled: false, framesShown: 10 });
-    // 10 frames at 10 fps: the last is due 0.9 s after the first.
+    expect(r.firstFrameLatencyMs).toBeGreaterThan(0);
+    // 10 frames at 10 fps: the last is due 0.9 s after the first (never faster than the clip).
     expect(performance.now() - t).toBeGreaterThanOrEqual(850);
+    // The pre-rolled one is still waiting, and the frames are the other clip's.
     expect(p.prerolled(short)).toBe(true);
+    expect(new Set(sink.plays[0]!.frames.map((f) => f.toString('base64'))).size).toBe(1);
   });
 
-  it('a new unlock interrupts the current play, which records the frames it showed', async () => {
-    const p = make();
-    const first = p.play(req(long, 4000));
-    await new Promise((r) => setTimeout(r, 600));
-    const second = p.play(req(short));
+  it('keeps at most prerollSlots decoders; a pre-rolled creative that cannot decode fails and frees its slot', async () => {
+    const p = makePlayer(new NullSink(), { prerollSlots: 2 });
+    p.preroll([short, other, long]);
+    expect([p.prerolled(short), p.prerolled(other), p.prerolled(long)]).toEqual([true, true, false]);
+    p.preroll([corrupt]);
+    await p.primed();
+    expect([p.prerolled(short), p.prerolled(corrupt)]).toEqual([false, true]);
+    // Taken while failed: a failed play, and the slot is free again for the caller to refill.
+    expect(await p.play(request(corrupt))).toMatchObject({ outcome: 'failed', reason: 'decode-failed', prerolled: true });
+    expect(p.prerolled(corrupt)).toBe(false);
+  });
+});
+
+describe('Player: interruption', () => {
+  it('a new unlock ends the current play, recorded as interrupted with the frames it showed', async () => {
+    const sink = new RecordingSink();
+    const p = makePlayer(sink);
+    const first = p.play(request(long, 4000));
+    await expect.poll(() => sink.plays[0]?.frames.length ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const second = p.play(request(short));
     const a = await first;
     expect(a.outcome).toBe('interrupted');
-    expect(a.framesShown).toBeGreaterThan(0);
+    expect(a.framesShown).toBe(sink.plays[0]!.frames.length);
     expect(a.framesShown).toBeLessThan(40);
-    expect((await second).outcome).toBe('completed');
+    expect(await second).toMatchObject({ outcome: 'completed', framesShown: 10 });
+    expect(sink.overlaps).toBe(0);
   });
 
-  it('a corrupt file fails with the reason and the next creative plays', async () => {
-    const p = make();
-    const bad = await p.play(req(corrupt));
-    expect(bad).toMatchObject({ outcome: 'failed', reason: 'decode-failed', framesShown: 0 });
-    expect((await p.play(req(short))).outcome).toBe('completed');
+  it('unlocks in a burst: every superseded play ends, only the last plays, the sink is never shared', async () => {
+    const sink = new RecordingSink();
+    const p = makePlayer(sink);
+    const plays = [p.play(request(long, 4000)), p.play(request(other)), p.play(request(short))];
+    const [a, b, c] = await Promise.all(plays);
+    expect(a!.outcome).toBe('interrupted');
+    expect(b).toMatchObject({ outcome: 'interrupted', framesShown: 0, firstFrameLatencyMs: null });
+    expect(c).toMatchObject({ outcome: 'completed', framesShown: 10 });
+    expect(sink.overlaps).toBe(0);
+    expect(p.playing).toBe(false);
   });
 
-  it('audio is off by default, starts with the first frame when on, and stays off when muted', async () => {
-    const quiet = make();
-    await quiet.play({ ...req(short), audio: 'on' });
+  it('stop() interrupts the play under way; a play after stop() fails as stopped and starts nothing', async () => {
+    const sink = new RecordingSink();
+    const p = makePlayer(sink);
+    const playing = p.play(request(long, 4000));
+    await expect.poll(() => sink.plays[0]?.frames.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    await p.stop();
+    expect((await playing).outcome).toBe('interrupted');
+    expect(await p.play(request(short))).toMatchObject({ outcome: 'failed', reason: 'stopped', framesShown: 0 });
+    expect(sink.plays).toHaveLength(1);
+  });
+});
+
+describe('Player: failures never escape', () => {
+  it('a corrupt file fails with its reason; the next creative, then a still image, play after it', async () => {
+    const registry = new Registry();
+    const sink = new SnapshotSink({ dir: tempDir() });
+    const p = makePlayer(sink, { registry });
+    expect(await p.play(request(corrupt))).toMatchObject({ outcome: 'failed', reason: 'decode-failed', framesShown: 0, firstFrameLatencyMs: null });
+    expect(await p.play(request(short))).toMatchObject({ outcome: 'completed', framesShown: 10 });
+    // The still: one image held for its duration at the screen's rate.
+    expect(await p.play(request(still, 500, { still: true }))).toMatchObject({ outcome: 'completed', framesShown: 5, framesExpected: 5 });
+    await sink.flushed();
+    const blue = rgba(sink.lastPng!).data;
+    expect([blue[0]! < 10, blue[1]! < 10, blue[2]! > 240]).toEqual([true, true, true]);
+    const failures = (await registry.getSingleMetric('doorcast_play_failures_total')?.get())?.values ?? [];
+    expect(failures.map((v) => [v.labels.reason, v.value])).toEqual([['decode-failed', 1]]);
+  });
+
+  it('missing ffmpeg is a failed play with its reason, pre-rolled or not, and no crash', async () => {
+    const p = makePlayer(new NullSink(), { ffmpeg: join(dir, 'no-such-ffmpeg') });
+    p.preroll([short]);
+    await p.primed();
+    expect(await p.play(request(short))).toMatchObject({ outcome: 'failed', reason: 'ffmpeg-missing', prerolled: true });
+    expect(await p.play(request(other))).toMatchObject({ outcome: 'failed', reason: 'ffmpeg-missing', prerolled: false });
+  });
+
+  it('an unreadable creative fails as unreadable before anything is spawned', async () => {
+    const sink = new RecordingSink();
+    const p = makePlayer(sink);
+    const r = await p.play(request(join(dir, 'gone.mp4')));
+    expect(r).toMatchObject({ outcome: 'failed', reason: 'unreadable' });
+    expect(r.outcome === 'failed' && r.detail).toMatch(/ENOENT/);
+    expect(sink.plays).toHaveLength(0);
+  });
+
+  it('a decoder that hangs fails the play as stalled instead of holding the screen', async () => {
+    const hung = join(tempDir(), 'ffmpeg');
+    writeFileSync(hung, '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(hung, 0o755);
+    const p = makePlayer(new NullSink(), { ffmpeg: hung, firstFrameTimeoutMs: 300 });
+    expect(await p.play(request(short))).toMatchObject({ outcome: 'failed', reason: 'stalled', framesShown: 0 });
+  });
+
+  it('a sink that goes away mid-play fails the play with the frames shown; the player keeps serving', async () => {
+    const sink = new RecordingSink();
+    sink.failAfter = 3;
+    const p = makePlayer(sink);
+    expect(await p.play(request(short))).toMatchObject({ outcome: 'failed', reason: 'sink', framesShown: 3 });
+    expect(await p.play(request(other))).toMatchObject({ outcome: 'failed', reason: 'sink', framesShown: 0 });
+    sink.failAfter = Number.POSITIVE_INFINITY;
+    expect(await p.play(request(short))).toMatchObject({ outcome: 'completed', framesShown: 10 });
+  });
+});
+
+describe('Player: audio', () => {
+  it('is off by default, starts with the first frame when on, and stays off when muted', async () => {
+    const quiet = makePlayer(new NullSink());
+    await quiet.play(request(short, 1000, { audio: 'on' }));
     expect(quiet.audioStarts).toBe(0);
-    const p = make(new NullSink(), { audio: { device: 'null' } });
-    expect((await p.play({ ...req(short), audio: 'muted' })).outcome).toBe('completed');
+    const p = makePlayer(new NullSink(), { audio: { device: 'null' } });
+    expect((await p.play(request(short, 1000, { audio: 'muted' }))).outcome).toBe('completed');
     expect(p.audioStarts).toBe(0);
-    expect((await p.play({ ...req(short), audio: 'on' })).outcome).toBe('completed');
+    expect((await p.play(request(short, 1000, { audio: 'on' }))).outcome).toBe('completed');
     expect(p.audioStarts).toBe(1);
   });
+});
 
-  it('missing ffmpeg is a failed play with its reason, not a crash', async () => {
-    const p = make(new NullSink(), { ffmpeg: '/nonexistent/ffmpeg' });
-    expect(await p.play(req(short))).toMatchObject({ outcome: 'failed', reason: 'ffmpeg-missing' });
-  });
-
-  it('writes the framebuffer in its own layout (32 bpp, centred, stride)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'dc-fb-'));
-    mkdirSync(join(root, 'class/graphics/fb0'), { recursive: true });
-    writeFileSync(join(root, 'class/graphics/fb0/virtual_size'), '200,100\n');
-    writeFileSync(join(root, 'class/graphics/fb0/bits_per_pixel'), '32\n');
-    writeFileSync(join(root, 'class/graphics/fb0/stride'), '800\n');
-    const dev = join(root, 'fb0');
-    writeFileSync(dev, Buffer.alloc(800 * 100));
-    const sink = new FramebufferSink(dev, root);
-    const p = make(sink, { profile: { ...profile, pixelFormat: 'bgra' } });
-    expect((await p.play(req(other))).outcome).toBe('completed');
-    await sink.close();
-    const fb = readFileSync(dev);
-    // Centred: 20 px left margin, 2 rows top margin; margins untouched (zero).
-    expect(fb.readUInt32LE(0)).toBe(0);
-    expect(fb.readUInt32LE(2 * 800 + 19 * 4)).toBe(0);
-    expect(fb[2 * 800 + 20 * 4 + 3]).toBe(0xff);
-    // smptebars: the top-left bar is light grey, so B≈G≈R and bright.
-    const [b, g, r] = [fb[2 * 800 + 20 * 4]!, fb[2 * 800 + 20 * 4 + 1]!, fb[2 * 800 + 20 * 4 + 2]!];
-    expect(Math.min(b, g, r)).toBeGreaterThan(150);
-    expect(Math.max(b, g, r) - Math.min(b, g, r)).toBeLessThan(30);
-  });
-
-  it('the impression and its counters go to the store in one transaction', async () => {
-    const p = make();
-    const r = await p.play(req(short));
-    const { play, counters } = toPlay({ impressionId: crypto.randomUUID(), campaignId: 'noodles', creativeId: 'noodles-a', door: 1, pseudonym: 'k1.AAAAAAAAAAAAAAAAAAAAAA', segments: ['evening-returner'], decisionLatencyMs: 0.12, day: '2026-11-23' }, r);
-    expect(PlaySchema.safeParse(play).success).toBe(true);
-    const store = openStore();
-    store.recordPlay(play, stamp(), counters);
-    expect(store.outbox.depth()).toBe(1);
-    expect(store.counters.read('k1.AAAAAAAAAAAAAAAAAAAAAA', '2026-11-01').byCampaign.get('noodles')?.get('2026-11-23')).toEqual({ plays: 1, completions: 1 });
-    // Anonymous: no counters.
-    expect(toPlay({ impressionId: crypto.randomUUID(), campaignId: 'n', creativeId: 'c', door: 1, pseudonym: null, segments: [], decisionLatencyMs: 0, day: '2026-11-23' }, r).counters).toEqual([]);
+describe('Player: the screen profile', () => {
+  it('frames are the profile’s size and format whatever the clip’s own size (letterboxed)', async () => {
+    const sink = new RecordingSink();
+    const p = makePlayer(sink, { profile: { ...SMALL, width: 200, height: 96, pixelFormat: 'rgb565le' } });
+    expect((await p.play(request(short))).outcome).toBe('completed');
+    const f = sink.plays[0]!.frames[0]!;
+    expect(f.length).toBe(200 * 96 * 2);
+    // 160 px of picture centred in 200: the 20 px bars either side are black.
+    expect(f.readUInt16LE((48 * 200 + 5) * 2)).toBe(0);
+    expect(f.readUInt16LE((48 * 200 + 195) * 2)).toBe(0);
+    expect(f.readUInt16LE((48 * 200 + 100) * 2)).not.toBe(0);
   });
 });

@@ -1,12 +1,13 @@
 // Visual proof of play without a screen: a PNG of each play's first frame and a bounded log
-// of frame hashes (one line per frame: play id, index, sha256), for tests and the demo.
+// of frame hashes (one line per frame: play id, index, sha256; the first frame's line also
+// names its PNG), for tests and the demo.
 import { createHash } from 'node:crypto';
 import { appendFileSync, createWriteStream, mkdirSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { ScreenProfile } from '../media/screen-profile.js';
 import { toRgba } from './pixels.js';
-import type { FrameSink } from './sink.js';
+import { type FrameSink, SinkError } from './sink.js';
 
 export interface SnapshotSinkOptions {
   dir: string;
@@ -42,27 +43,39 @@ export class SnapshotSink implements FrameSink {
   write(frame: Buffer, index: number): void {
     const p = this.#play;
     if (!p) return;
-    this.#lines.push(`${p.id} ${index} ${createHash('sha256').update(frame).digest('hex')}`);
-    if (index === 0) {
+    const line = `${p.id} ${index} ${createHash('sha256').update(frame).digest('hex')}`;
+    if (index !== 0) this.#lines.push(line);
+    else {
       // Encoded after this turn of the event loop, compressed on libuv's pool: the first
       // frame and the door path never wait for a PNG.
       const copy = Buffer.from(frame);
       const name = join(this.#o.dir, `first-${String(this.#pngs++ % this.#o.maxPngs).padStart(4, '0')}.png`);
       const { width, height, pixelFormat } = p.profile;
-      const job: Promise<void> = new Promise<void>((resolve) => {
-          setImmediate(() => {
+      // The first frame's line names its picture: the play's id, its hash and its PNG.
+      this.#lines.push(`${line} ${basename(name)}`);
+      const job = new Promise<void>((resolve) => {
+        setImmediate(() => {
+          try {
             const png = new PNG({ width, height });
             toRgba(copy, pixelFormat, width * height).copy(png.data);
             const out = createWriteStream(`${name}.tmp`);
+            // A failed snapshot is logged by nobody and costs nothing: the play goes on.
             out.on('error', () => resolve());
             out.on('finish', () => {
-              renameSync(`${name}.tmp`, name);
-              this.lastPng = name;
+              try {
+                renameSync(`${name}.tmp`, name);
+                this.lastPng = name;
+              } catch {
+                // the folder went away
+              }
               resolve();
             });
             png.pack().pipe(out);
-          });
+          } catch {
+            resolve();
+          }
         });
+      });
       this.#pending.add(job);
       void job.then(() => this.#pending.delete(job));
     }
@@ -75,8 +88,13 @@ export class SnapshotSink implements FrameSink {
     } catch {
       // no log yet
     }
-    appendFileSync(this.logPath, `${this.#lines.join('\n')}\n`);
+    const lines = this.#lines;
     this.#lines = [];
+    try {
+      appendFileSync(this.logPath, `${lines.join('\n')}\n`);
+    } catch (err) {
+      throw new SinkError('snapshot', `cannot append to ${this.logPath} (${(err as NodeJS.ErrnoException).code})`);
+    }
   }
 
   /** Resolves when every first-frame PNG so far is on disk. */
@@ -84,8 +102,13 @@ export class SnapshotSink implements FrameSink {
     await Promise.all([...this.#pending]);
   }
 
+  /** Never throws: stopping must release everything (an unwritable log loses its last lines). */
   async close(): Promise<void> {
-    this.end();
+    try {
+      this.end();
+    } catch {
+      // reported by the play that wrote them, when there was one
+    }
     await this.flushed();
   }
 }
