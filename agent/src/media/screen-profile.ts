@@ -5,8 +5,9 @@ export const PixelFormatSchema = z.enum(['rgb565le', 'bgra', 'rgb24']);
 export type PixelFormat = z.infer<typeof PixelFormatSchema>;
 
 export const ScreenProfileSchema = z.object({
-  width: z.number().int().min(16).max(3840),
-  height: z.number().int().min(16).max(2160),
+  // Even: H.264 in yuv420p (what every creative is transcoded to) refuses odd sizes.
+  width: z.number().int().min(16).max(3840).multipleOf(2, 'width must be even (H.264 yuv420p)'),
+  height: z.number().int().min(16).max(2160).multipleOf(2, 'height must be even (H.264 yuv420p)'),
   fps: z.number().int().min(1).max(60),
   pixelFormat: PixelFormatSchema,
   /** Longest clip the screen will play; longer creatives are cut at transcode. */

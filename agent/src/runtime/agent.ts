@@ -325,6 +325,7 @@ export class Agent {
     await Promise.all(this.sources.map((s) => s.stop()));
     this.#dwell?.stop(Date.now());
     this.#cache?.stop();
+    await this.#cache?.idle();
     await this.#player?.stop();
     await this.#screen?.idle();
     await this.#sink?.close();
