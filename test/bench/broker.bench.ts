@@ -1,189 +1,209 @@
-// Issue 5: the broker under load, as its own process (node broker/bin/doorcast-broker.js):
-//  - ingest: N devices publishing impression batches concurrently, each waiting for its
-//    application ack (committed to SQLite) before the next: impressions/s and broker RSS;
-//  - idle connections held (5,000 devices by default) and RSS per connection;
-//  - the raw QoS 1 publish path, bare aedes against Mosquitto, side by side.
-// Devices are real identities (scrypt, ~45 ms each), provisioned in parallel before the start.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+// Issue 5: the broker under load, as deployed (`doorcast-broker serve --config`, its own
+// process), with the load in two separate load-generator processes of mqtt.js devices:
+//  - idle: 5,000 devices connected as the agent connects, only keeping alive: connections
+//    held, broker RSS and RSS per connection;
+//  - ingest: 1,000 of them publishing 100-record impression batches concurrently, each waiting
+//    for its application ack (sent after the SQLite commit) before the next: impressions/s
+//    committed and acked, median of 3 windows, broker RSS;
+//  - the raw QoS 1 publish path, bare aedes, the doorcast broker and Mosquitto side by side.
+// Provisioning: see broker/provision.ts (bulk identities use a cheaper scrypt; a real sample
+// measures what the production hash costs per connect).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { encode, exampleImpressionBatch, topicFor } from '@doorcast/firmware-protocol/cloud';
-import { connectAsync, type MqttClient } from 'mqtt';
-import { IdentityStore } from '../../broker/src/auth/identities.js';
-import { openStateDb } from '../../broker/src/db/database.js';
-import { type BenchResult, round } from './result.js';
+import { topicFor } from '@doorcast/firmware-protocol/cloud';
+import type { Counts } from './broker/load-protocol.js';
+import {
+  brokerDeviceConnections,
+  brokerMetricSum,
+  cpuSeconds,
+  forkLoadGenerator,
+  type LoadGenerator,
+  openFileLimit,
+  Procs,
+  rssMb,
+  sleep,
+  startBareAedes,
+  startDoorcastBroker,
+  startMosquitto,
+} from './broker/processes.js';
+import { BENCH_SCRYPT_N, provisionFleet } from './broker/provision.js';
+import { rawPublish } from './broker/raw-publish.js';
+import { type BenchResult, median, round } from './result.js';
 
-const BROKER = fileURLToPath(new URL('../../broker/bin/doorcast-broker.js', import.meta.url));
-const INGEST_DEVICES = Number(process.env.DOORCAST_BENCH_DEVICES ?? 1000);
-const IDLE_DEVICES = Number(process.env.DOORCAST_BENCH_IDLE ?? 5000);
+const SITE = 'bench';
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const IDLE_DEVICES = env('DOORCAST_BENCH_IDLE', 5000);
+const INGEST_DEVICES = Math.min(IDLE_DEVICES, env('DOORCAST_BENCH_DEVICES', 1000));
+const REAL_SAMPLE = 40;
 const RECORDS = 100;
-const WINDOW_S = 15;
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const WARMUP_S = 3;
+const WINDOW_S = env('DOORCAST_BENCH_WINDOW_S', 6);
+const WINDOWS = 3;
+const RAW_PUBLISHERS = 20;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
+const sum = (cs: Counts[], f: (c: Counts) => number) => cs.reduce((n, c) => n + f(c), 0);
+const all = (gens: LoadGenerator[], timeoutMs = 10_000) => Promise.all(gens.map((g) => g.request({ op: 'counts' }, timeoutMs))).then((rs) => rs.map((r) => r.counts));
+
+function split<T>(xs: T[], parts: number): T[][] {
+  return Array.from({ length: parts }, (_, i) => xs.filter((_, k) => k % parts === i));
 }
 
-async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]!);
-      }
-    }),
-  );
-  return out;
+function failIfErrors(cs: Counts[], what: string): void {
+  const errors = cs.flatMap((c) => c.errors);
+  if (errors.length > 0) throw new Error(`${what}: ${errors.length} errors, first: ${errors.slice(0, 3).join('; ')}`);
 }
 
-async function waitPort(port: number, ms = 30_000): Promise<void> {
+async function untilTrue(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 1000, username: 'x', password: 'y' });
-      await c.endAsync(true);
-      return;
-    } catch (err) {
-      if (/Not authorized|Bad username/i.test((err as Error).message)) return;
-      await sleep(200);
-    }
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    if (await check()) return;
+    await sleep(100);
   }
-  throw new Error(`nothing listening on ${port}`);
-}
-
-async function rawPublish(port: number, publishers = 20, perPublisher = 2000): Promise<number> {
-  const sub = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-  let got = 0;
-  sub.on('message', () => got++);
-  await sub.subscribeAsync('bench/#', { qos: 1 });
-  const pubs = await pool([...Array(publishers).keys()], 20, (i) => connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, clientId: `pub-${i}` }));
-  const payload = Buffer.alloc(256, 0x61);
-  const total = publishers * perPublisher;
-  const t0 = performance.now();
-  await Promise.all(pubs.map(async (p, i) => {
-    for (let k = 0; k < perPublisher; k++) await p.publishAsync(`bench/${i}`, payload, { qos: 1 });
-  }));
-  const deadline = Date.now() + 60_000;
-  while (got < total && Date.now() < deadline) await sleep(5);
-  const rate = got / ((performance.now() - t0) / 1000);
-  await Promise.all([...pubs, sub].map((c) => c.endAsync(true)));
-  return rate;
+  throw new Error(`${what} not reached within ${ms} ms`);
 }
 
 export async function run(): Promise<BenchResult[]> {
+  // The broker holds one fd per connection, each generator half of them; all inherit our limit.
+  const fds = openFileLimit();
+  if (fds < IDLE_DEVICES + 1000) throw new Error(`open file limit ${fds} is too low for ${IDLE_DEVICES} connections: raise ulimit -n or set DOORCAST_BENCH_IDLE`);
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-broker-'));
-  const port = await freePort();
-  const config = join(dir, 'broker.yaml');
-  writeFileSync(config, `version: 1\nstateDir: ${dir}/state\nmqtt: { tcp: { host: 127.0.0.1, port: ${port} } }\nhttp: { host: 127.0.0.1, port: 0 }\nlog: { level: error }\n`);
-  const devices = Math.max(INGEST_DEVICES, IDLE_DEVICES);
-  const db = openStateDb(join(dir, 'state'));
-  const ids = new IdentityStore(db);
-  const t0 = performance.now();
-  const creds = await pool([...Array(devices).keys()], 16, async (i) => {
-    const ref = { site: 'bench', device: `gate-${i}` };
-    const r = await ids.addDevice(ref.site, ref.device);
-    return { ref, username: r.identity.username, password: r.secret };
-  });
-  db.close();
-  const provisionS = (performance.now() - t0) / 1000;
-  const broker: ChildProcess = spawn(process.execPath, [BROKER, 'serve', '--config', config], { stdio: 'ignore' });
-  const clients: MqttClient[] = [];
-  const results: BenchResult[] = [];
+  const stateDir = join(dir, 'state');
+  const procs = new Procs();
+  const out: BenchResult[] = [];
+  let sampler: NodeJS.Timeout | undefined;
   try {
-    await waitPort(port);
-    const rssStart = rssMb(broker.pid!);
-    const connect = (c: (typeof creds)[number]) => connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: c.username, username: c.username, password: c.password, reconnectPeriod: 0, connectTimeout: 60_000, clean: true, keepalive: 120 });
-    const tc = performance.now();
-    const ingest = await pool(creds.slice(0, INGEST_DEVICES), 64, connect);
-    clients.push(...ingest);
-    const connectS = (performance.now() - tc) / 1000;
-    // Each device: publish a batch, wait for its committed ack, repeat, for WINDOW_S seconds.
-    let acked = 0;
-    let stop = false;
-    await Promise.all(
-      ingest.map(async (c, i) => {
-        const ref = creds[i]!.ref;
-        await c.subscribeAsync(topicFor('ack', ref), { qos: 1 });
-        let pending: (() => void) | null = null;
-        c.on('message', () => pending?.());
-        let seq = 1;
-        while (!stop) {
-          const batch = exampleImpressionBatch(ref, Array.from({ length: RECORDS }, (_, k) => seq + k), randomUUID());
-          const ack = new Promise<void>((r) => (pending = r));
-          await c.publishAsync(topicFor('impressions', ref), encode('impressions', batch), { qos: 1 });
-          await Promise.race([ack, sleep(30_000)]);
-          acked += RECORDS;
-          seq += RECORDS;
-        }
-      }).concat([
-        (async () => {
-          await sleep(2000);
-          acked = 0;
-          const start = performance.now();
-          let peak = 0;
-          while (performance.now() - start < WINDOW_S * 1000) {
-            peak = Math.max(peak, rssMb(broker.pid!));
-            await sleep(250);
-          }
-          const rate = acked / ((performance.now() - start) / 1000);
-          stop = true;
-          results.push(
-            { name: `ingest: ${INGEST_DEVICES} devices, ${RECORDS}-record batches, acked after commit`, value: round(rate, 0), unit: 'impressions/s', note: `aim ≥ 20,000; ${WINDOW_S} s window` },
-            { name: 'broker RSS peak while ingesting', value: round(peak, 0), unit: 'MB' },
-            { name: `connect storm: ${INGEST_DEVICES} devices (scrypt verify each)`, value: round(connectS, 1), unit: 's' },
-          );
-        })(),
-      ]),
+    const fleet = await provisionFleet(stateDir, SITE, IDLE_DEVICES, REAL_SAMPLE);
+    out.push(
+      { name: `provision ${IDLE_DEVICES} bench identities (scrypt N=${BENCH_SCRYPT_N})`, value: round(fleet.bulkSeconds, 1), unit: 's' },
+      { name: `provision ${REAL_SAMPLE} real identities (addDevice, N=16384)`, value: round(fleet.realSeconds, 1), unit: 's', note: `${round((fleet.realSeconds * 1000) / REAL_SAMPLE, 0)} ms each, all in flight at once` },
     );
-    // Idle devices: everyone connected, doing nothing but keepalive.
-    const rssBefore = rssMb(broker.pid!);
-    const more = await pool(creds.slice(INGEST_DEVICES, IDLE_DEVICES), 64, connect);
-    clients.push(...more);
-    await sleep(3000);
-    const rssIdle = rssMb(broker.pid!);
-    results.push(
-      { name: 'connections held by one broker process', value: clients.filter((c) => c.connected).length, unit: 'connections', note: 'aim 5,000+' },
-      { name: 'broker RSS with all of them connected', value: round(rssIdle, 0), unit: 'MB', note: `${round(rssStart, 0)} MB at start` },
-      { name: 'RSS per idle connection', value: round(((rssIdle - rssBefore) * 1024) / Math.max(1, more.length), 1), unit: 'KiB' },
-      { name: `provisioning ${devices} device identities (scrypt, 16 at a time)`, value: round(provisionS, 1), unit: 's' },
-    );
-  } finally {
-    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
-    broker.kill('SIGTERM');
-    await new Promise((r) => broker.once('exit', r));
-  }
+    const gens = await Promise.all([forkLoadGenerator(procs), forkLoadGenerator(procs)]);
+    const broker = await startDoorcastBroker(procs, dir, stateDir);
+    out.push({ name: `broker start with ${IDLE_DEVICES + REAL_SAMPLE} devices (manifests)`, value: round(broker.startSeconds, 1), unit: 's' });
+    await sleep(1000);
+    const rssStart = rssMb(broker.pid);
 
-  // Raw QoS 1 publish path: bare aedes and Mosquitto, same load, same run.
-  const aedesPort = await freePort();
-  const aedes = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./broker/aedes-bare.ts', import.meta.url)), String(aedesPort)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const mqPort = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${mqPort} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 100\nmax_queued_messages 100000\nuser ${userInfo().username}\n`);
-  const mosq = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  try {
-    await new Promise<void>((r) => aedes.stdout!.once('data', () => r()));
-    await waitPort(mqPort);
-    const a = await rawPublish(aedesPort);
-    const m = await rawPublish(mqPort);
-    results.push(
-      { name: 'raw QoS 1 publish, bare aedes (20 publishers, 1 subscriber)', value: round(a, 0), unit: 'msgs/s' },
-      { name: 'raw QoS 1 publish, Mosquitto (same load)', value: round(m, 0), unit: 'msgs/s' },
-      { name: 'Mosquitto / aedes', value: round(m / a, 2), unit: '×' },
+    // What a reconnect storm costs with production hashes: the sample, all at once.
+    let t0 = performance.now();
+    await gens[0]!.request({ op: 'connect', group: 'real', url: broker.url, devices: fleet.real, concurrency: REAL_SAMPLE }, 120_000);
+    const realConnectS = (performance.now() - t0) / 1000;
+    failIfErrors(await all(gens), 'real-identity connect');
+    await gens[0]!.request({ op: 'trim', group: 'real', keep: 0 }, 60_000);
+    out.push({
+      name: `connect ${REAL_SAMPLE} real identities at once (N=16384 verify)`,
+      value: round((realConnectS * 1000) / REAL_SAMPLE, 1),
+      unit: 'ms/connect',
+      note: `${round(realConnectS, 1)} s in all`,
+    });
+
+    // Idle: the whole fleet connected, keepalive only.
+    t0 = performance.now();
+    const cpu0 = cpuSeconds(broker.pid);
+    const halves = split(fleet.bulk, gens.length);
+    await Promise.all(gens.map((g, i) => g.request({ op: 'connect', group: 'fleet', url: broker.url, devices: halves[i]!, concurrency: 100 }, 240_000)));
+    const connectS = (performance.now() - t0) / 1000;
+    const connectCpuS = cpuSeconds(broker.pid) - cpu0;
+    failIfErrors(await all(gens), 'fleet connect');
+    await sleep(3000);
+    const held = await brokerDeviceConnections(broker.httpPort);
+    const rssIdle = rssMb(broker.pid);
+    out.push(
+      {
+        name: `connect ${IDLE_DEVICES} devices (N=${BENCH_SCRYPT_N}), 100 in flight per generator`,
+        value: round(connectS, 1),
+        unit: 's',
+        note: `${round((connectS * 1000) / IDLE_DEVICES, 1)} ms/connect; broker CPU ${round(connectCpuS, 1)} s`,
+      },
+      { name: 'idle device connections held by one broker process', value: held, unit: 'connections', note: `aim 5,000+; the broker's own gauge` },
+      { name: 'broker RSS, idle fleet connected', value: round(rssIdle, 0), unit: 'MB', note: `${round(rssStart, 0)} MB before any connection` },
+      { name: 'broker RSS per idle connection', value: round(((rssIdle - rssStart) * 1024) / Math.max(1, held), 1), unit: 'KiB' },
     );
+
+    // Ingest: keep INGEST_DEVICES connected, each publishing with one batch in flight.
+    const perGen = Math.ceil(INGEST_DEVICES / gens.length);
+    await Promise.all(gens.map((g) => g.request({ op: 'trim', group: 'fleet', keep: perGen }, 120_000)));
+    await untilTrue(async () => (await brokerDeviceConnections(broker.httpPort)) === perGen * gens.length, 30_000, 'trimmed fleet');
+    const maxSeconds = WARMUP_S + WINDOWS * WINDOW_S + 60;
+    await Promise.all(gens.map((g) => g.request({ op: 'ingest-start', group: 'fleet', count: perGen, records: RECORDS, maxSeconds }, 30_000)));
+    let rssPeak = 0;
+    sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(broker.pid))), 250);
+    await sleep(WARMUP_S * 1000);
+    const rates: number[] = [];
+    const cpuShares: { broker: number; load: number }[] = [];
+    const cpuOf = () => ({ broker: cpuSeconds(broker.pid), load: gens.reduce((n, g) => n + cpuSeconds(g.pid), 0) });
+    let before = sum(await all(gens), (c) => c.acked);
+    let tw = performance.now();
+    let cw = cpuOf();
+    for (let w = 0; w < WINDOWS; w++) {
+      await sleep(WINDOW_S * 1000);
+      const now = sum(await all(gens), (c) => c.acked);
+      const t = performance.now();
+      const c = cpuOf();
+      const seconds = (t - tw) / 1000;
+      rates.push((now - before) / seconds);
+      cpuShares.push({ broker: (c.broker - cw.broker) / seconds, load: (c.load - cw.load) / seconds });
+      before = now;
+      tw = t;
+      cw = c;
+    }
+    clearInterval(sampler);
+    const done = await Promise.all(gens.map((g) => g.request({ op: 'ingest-stop' }, 90_000))).then((rs) => rs.map((r) => r.counts));
+    failIfErrors(done, 'ingest');
+    const acked = sum(done, (c) => c.acked);
+    const inserted = await brokerMetricSum(broker.httpPort, 'doorcast_broker_records_total', 'kind="impressions",result="inserted"');
+    const timeouts = sum(done, (c) => c.ackTimeouts);
+    const bad = sum(done, (c) => c.badAcks);
+    // Every acked impression must be in the store: the figure counts only what was committed.
+    if (inserted < acked || bad > 0) throw new Error(`ingest check: ${acked} acked, ${inserted} inserted, ${bad} bad acks`);
+    out.push(
+      {
+        name: `ingest: ${perGen * gens.length} devices, ${RECORDS}-record batches, acked after commit`,
+        value: round(median(rates), 0),
+        unit: 'impressions/s',
+        note: `median of ${WINDOWS} × ${WINDOW_S} s windows: ${rates.map((r) => round(r, 0)).join(', ')}; aim ≥ 20,000`,
+      },
+      { name: 'ingest: batches acked (whole run)', value: sum(done, (c) => c.batches), unit: 'batches', note: `${acked} impressions acked, ${inserted} inserted, ${timeouts} ack timeouts` },
+      {
+        name: 'ingest: broker CPU while ingesting',
+        value: round(median(cpuShares.map((c) => c.broker)), 2),
+        unit: 'cores',
+        note: `load generators ${round(median(cpuShares.map((c) => c.load)), 2)} cores; 2 cores shared with other work`,
+      },
+      { name: 'ingest: impressions per broker CPU-second', value: round(median(rates.map((r, i) => r / cpuShares[i]!.broker)), 0), unit: 'impressions/cpu-s' },
+      { name: 'broker RSS peak while ingesting', value: round(rssPeak, 0), unit: 'MB' },
+    );
+    await Promise.all(gens.map((g) => g.request({ op: 'trim', group: 'fleet', keep: 0 }, 60_000)));
+
+    // Raw QoS 1 publish path, the same load against three brokers in the same run.
+    const subscribers = fleet.real.slice(0, RAW_PUBLISHERS);
+    const publishers = subscribers.map((_, i) => ({ username: fleet.operator.username, password: fleet.operator.password, clientId: `${fleet.operator.username}/p${i}` }));
+    const [bare, mosquitto] = await Promise.all([startBareAedes(procs), startMosquitto(procs, dir, [...subscribers, fleet.operator])]);
+    const raw = await rawPublish(
+      gens[0]!,
+      gens[1]!,
+      [
+        { name: 'aedes', url: bare.url },
+        { name: 'mosquitto', url: mosquitto.url },
+        { name: 'doorcast', url: broker.url },
+      ],
+      { publishers, subscribers, topics: subscribers.map((s) => topicFor('cmd', s)), window: 10, payloadBytes: 256, warmupS: 1, windowS: 3, rounds: 3 },
+    );
+    const a = raw.get('aedes')!;
+    const m = raw.get('mosquitto')!;
+    const d = raw.get('doorcast')!;
+    const load = `${RAW_PUBLISHERS} publishers × 10 in flight → ${RAW_PUBLISHERS} subscribers, 256 B, median of 3 × 3 s`;
+    out.push(
+      { name: 'raw QoS 1 publish: bare aedes (anonymous)', value: round(a, 0), unit: 'msgs/s', note: load },
+      { name: 'raw QoS 1 publish: Mosquitto 2.0 (password file)', value: round(m, 0), unit: 'msgs/s' },
+      { name: 'raw QoS 1 publish: doorcast broker (auth, ACL, operator cmd)', value: round(d, 0), unit: 'msgs/s' },
+      { name: 'Mosquitto / bare aedes', value: round(m / a, 2), unit: '×' },
+      { name: 'doorcast broker / bare aedes', value: round(d / a, 2), unit: '×' },
+    );
+    return out;
   } finally {
-    aedes.kill('SIGTERM');
-    mosq.kill('SIGKILL');
+    clearInterval(sampler);
+    await procs.killAll();
+    rmSync(dir, { recursive: true, force: true });
   }
-  return results;
 }

@@ -1,10 +1,10 @@
-// A bare aedes (no doorcast hooks, anonymous) on a port, for the raw-publish comparison with
-// Mosquitto: the engines side by side, without our auth and ingestion on top.
+// A bare aedes (no doorcast hooks, anonymous) on a free loopback port, for the raw-publish
+// comparison with Mosquitto: the engine alone, without our auth, ACL and ingestion on top.
+// Prints `port <n>` once listening; SIGTERM closes it.
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 
-const port = Number(process.argv[2]);
 const aedes = await Aedes.createBroker();
 const server = createServer((s) => aedes.handle(s));
-server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+server.listen(0, '127.0.0.1', () => process.stdout.write(`port ${(server.address() as { port: number }).port}\n`));
 process.on('SIGTERM', () => server.close(() => aedes.close(() => process.exit(0))));

@@ -1,0 +1,56 @@
+// The raw QoS 1 publish path, the same load against several brokers in the same run:
+// P publishers (one load process) each publish to their own topic with a window of W in
+// flight; P subscribers (the other load process) each hold a QoS 1 subscription to one of
+// those topics. The figure is messages delivered to subscribers per second.
+import { median } from '../result.js';
+import type { Cred } from './load-protocol.js';
+import { type LoadGenerator, sleep } from './processes.js';
+
+export interface RawTarget {
+  name: string;
+  url: string;
+}
+
+export interface RawLoad {
+  publishers: { username: string; password: string; clientId: string }[];
+  subscribers: Cred[];
+  /** topics[i]: what publisher i publishes to and subscriber i subscribes to. */
+  topics: string[];
+  window: number;
+  payloadBytes: number;
+  warmupS: number;
+  windowS: number;
+  rounds: number;
+}
+
+/** One round against one broker: delivered messages per second over the window. */
+async function once(pub: LoadGenerator, sub: LoadGenerator, url: string, load: RawLoad): Promise<number> {
+  try {
+    await sub.request({ op: 'raw-subscribe', url, subscribers: load.subscribers, topics: load.topics }, 60_000);
+    await pub.request(
+      { op: 'raw-publish-start', url, publishers: load.publishers, topics: load.topics, window: load.window, payloadBytes: load.payloadBytes, maxSeconds: load.warmupS + load.windowS + 30 },
+      60_000,
+    );
+    await sleep(load.warmupS * 1000);
+    const a = await sub.request({ op: 'counts' }, 10_000);
+    const t0 = performance.now();
+    await sleep(load.windowS * 1000);
+    const b = await sub.request({ op: 'counts' }, 10_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const p = await pub.request({ op: 'counts' }, 10_000);
+    const errors = [...b.counts.errors, ...p.counts.errors];
+    if (errors.length > 0) throw new Error(`raw publish to ${url}: ${errors.slice(0, 3).join('; ')}`);
+    return (b.counts.delivered - a.counts.delivered) / seconds;
+  } finally {
+    await Promise.allSettled([pub.request({ op: 'raw-stop' }, 60_000), sub.request({ op: 'raw-stop' }, 60_000)]);
+  }
+}
+
+/** Rounds interleaved across the targets, so drifting machine load hits each alike; medians. */
+export async function rawPublish(pub: LoadGenerator, sub: LoadGenerator, targets: RawTarget[], load: RawLoad): Promise<Map<string, number>> {
+  const rates = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < load.rounds; r++) {
+    for (const t of targets) rates.get(t.name)!.push(await once(pub, sub, t.url, load));
+  }
+  return new Map([...rates].map(([name, xs]) => [name, median(xs)]));
+}
