@@ -137,10 +137,13 @@ export class Decoder {
     return this.#queue.length > 0;
   }
 
+  /** Ends ffmpeg; a next() waiting gets null at once (an interrupt never waits for the exit). */
   kill(): void {
     this.#ended = true;
     if (this.#proc.exitCode === null && this.#proc.signalCode === null) this.#proc.kill('SIGKILL');
     this.#proc.stdout?.destroy();
+    this.#queue.length = 0;
+    this.#settle(null);
   }
 
   #settle(f: Buffer | null): void {
