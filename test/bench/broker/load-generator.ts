@@ -14,7 +14,17 @@ interface Device {
   seq: number;
 }
 
-const counts: Counts = { connected: 0, acked: 0, batches: 0, badAcks: 0, ackTimeouts: 0, delivered: 0, published: 0, errors: [] };
+const counts: Counts = { connected: 0, acked: 0, batches: 0, badAcks: 0, ackTimeouts: 0, ackLatency: { p50: 0, p99: 0, max: 0, n: 0 }, delivered: 0, published: 0, errors: [] };
+/** Publish → ack times of the current ingest run, capped so memory stays bounded. */
+const MAX_LATENCIES = 200_000;
+let latencies: number[] = [];
+
+function latencySummary(): Counts['ackLatency'] {
+  if (latencies.length === 0) return { p50: 0, p99: 0, max: 0, n: 0 };
+  const s = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]!);
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(s[s.length - 1]!), n: s.length };
+}
 const groups = new Map<string, Device[]>();
 const pendingAcks = new Map<string, (a: Ack) => void>();
 let ingest: { running: boolean; loops: Promise<void>[] } = { running: false, loops: [] };
@@ -101,6 +111,7 @@ async function deviceLoop(d: Device, records: number, deadline: number): Promise
     d.seq += records;
     const batch = exampleImpressionBatch(d.cred, Array.from({ length: records }, (_, k) => first + k));
     const ack = waitAck(batch.batchId);
+    const t0 = performance.now();
     try {
       // Validated once at start (encode); plain JSON here keeps the generator's CPU off the 2 cores.
       await d.client.publishAsync(topic, Buffer.from(JSON.stringify(batch)), { qos: 1 });
@@ -119,6 +130,7 @@ async function deviceLoop(d: Device, records: number, deadline: number): Promise
       if (seqs.length === records && seqs[0] === first && seqs[records - 1] === first + records - 1) {
         counts.acked += records;
         counts.batches++;
+        if (latencies.length < MAX_LATENCIES) latencies.push(performance.now() - t0);
       } else {
         counts.badAcks++;
         error(`ack for ${batch.batchId} names other seqs`);
@@ -163,6 +175,7 @@ async function handle(req: Request): Promise<void> {
       const sample = (groups.get(req.group) ?? []).slice(0, req.count);
       if (sample[0]) encode('impressions', exampleImpressionBatch(sample[0].cred, [1])); // throws if the bench data is invalid
       ingest = { running: true, loops: [] };
+      latencies = [];
       const deadline = Date.now() + req.maxSeconds * 1000;
       ingest.loops = sample.map((d) => deviceLoop(d, req.records, deadline));
       return;
@@ -170,6 +183,7 @@ async function handle(req: Request): Promise<void> {
     case 'ingest-stop':
       ingest.running = false;
       await Promise.all(ingest.loops);
+      counts.ackLatency = latencySummary();
       return;
     case 'raw-subscribe': {
       raw.running = true;

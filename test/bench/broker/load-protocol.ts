@@ -18,6 +18,8 @@ export interface Counts {
   badAcks: number;
   /** Batches with no ack within the ack timeout. */
   ackTimeouts: number;
+  /** Ingest: publish → application ack, per batch, over the whole ingest run (ms). */
+  ackLatency: { p50: number; p99: number; max: number; n: number };
   /** Raw path: messages received by subscribers. */
   delivered: number;
   /** Raw path: QoS 1 publishes completed (PUBACK received). */

@@ -139,7 +139,9 @@ export async function startDoorcastBroker(procs: Procs, dir: string, stateDir: s
     ].join('\n'),
   );
   const t0 = performance.now();
-  const p = procs.add(spawn(process.execPath, [BROKER_BIN, 'serve', '--config', config], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] }));
+  // e.g. DOORCAST_BENCH_BROKER_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the time goes.
+  const flags = (process.env.DOORCAST_BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const p = procs.add(spawn(process.execPath, [...flags, BROKER_BIN, 'serve', '--config', config], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] }));
   const m = await waitOutput(p, 'stderr', /doorcast-broker: mqtt (\d+) mqtts \S+ http (\d+)/, 120_000);
   p.stderr?.on('data', (b: Buffer) => process.stderr.write(`[doorcast-broker] ${b.toString()}`));
   return { pid: p.pid!, url: `mqtt://127.0.0.1:${m[1]}`, httpPort: Number(m[2]), startSeconds: (performance.now() - t0) / 1000 };
