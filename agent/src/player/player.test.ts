@@ -28,14 +28,19 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const rgba = (file: string) => PNG.sync.read(readFileSync(file));
+/** [first label value, value] of each series of a metric. */
+const metricValues = async (r: Registry, name: string) => ((await r.getSingleMetric(name)?.get())?.values ?? []).map((v) => [Object.values(v.labels)[0], v.value]);
 
 describe('Player: pre-roll', () => {
   it('a pre-rolled clip plays to completion; its first frame is ffmpeg’s own picture', async () => {
     const sink = new SnapshotSink({ dir: tempDir() });
-    const p = makePlayer(sink);
+    const registry = new Registry();
+    const p = makePlayer(sink, { registry });
     p.preroll([short]);
     await p.primed();
+    expect(await metricValues(registry, 'doorcast_preroll_ready')).toEqual([[undefined, 1]]);
     const r = await p.play(request(short));
+    expect(await metricValues(registry, 'doorcast_preroll_takes_total')).toEqual([['ready', 1]]);
     expect(r).toMatchObject({ outcome: 'completed', framesShown: 10, framesExpected: 10, prerolled: true });
     await sink.flushed();
     const got = rgba(sink.lastPng!);
@@ -52,11 +57,13 @@ describe('Player: pre-roll', () => {
 
   it('a miss spawns a decoder on the unlock, says so, and still paces at the clip’s rate', async () => {
     const sink = new RecordingSink();
-    const p = makePlayer(sink);
+    const registry = new Registry();
+    const p = makePlayer(sink, { registry });
     p.preroll([short]);
     await p.primed();
     const t = performance.now();
     const r = await p.play(request(other));
+    expect(await metricValues(registry, 'doorcast_preroll_takes_total')).toEqual([['miss', 1]]);
     expect(r).toMatchObject({ outcome: 'completed', prerolled: false, framesShown: 10 });
     expect(r.firstFrameLatencyMs).toBeGreaterThan(0);
     // 10 frames at 10 fps: the last is due 0.9 s after the first (never faster than the clip).
@@ -130,8 +137,7 @@ describe('Player: failures never escape', () => {
     await sink.flushed();
     const blue = rgba(sink.lastPng!).data;
     expect([blue[0]! < 10, blue[1]! < 10, blue[2]! > 240]).toEqual([true, true, true]);
-    const failures = (await registry.getSingleMetric('doorcast_play_failures_total')?.get())?.values ?? [];
-    expect(failures.map((v) => [v.labels.reason, v.value])).toEqual([['decode-failed', 1]]);
+    expect(await metricValues(registry, 'doorcast_play_failures_total')).toEqual([['decode-failed', 1]]);
   });
 
   it('missing ffmpeg is a failed play with its reason, pre-rolled or not, and no crash', async () => {

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { ScreenProfile } from '../media/screen-profile.js';
 import type { Logger } from '../obs/log.js';
-import { Counter, Histogram, metric, type Registry } from '../obs/metrics.js';
+import { Counter, Gauge, Histogram, metric, type Registry } from '../obs/metrics.js';
 import { type AudioOutput, startAudio, stopAudio } from './audio.js';
 import { Decoder, DecoderError, type DecoderFailure } from './decoder.js';
 import { type FrameSink, SinkError } from './sink.js';
@@ -77,8 +77,18 @@ export class Player {
     this.#m = {
       plays: metric(r, 'doorcast_plays_total', (registers) => new Counter({ name: 'doorcast_plays_total', help: 'Plays by outcome and whether the creative was pre-rolled', labelNames: ['outcome', 'prerolled'], registers })),
       failures: metric(r, 'doorcast_play_failures_total', (registers) => new Counter({ name: 'doorcast_play_failures_total', help: 'Failed plays by reason', labelNames: ['reason'], registers })),
+      takes: metric(r, 'doorcast_preroll_takes_total', (registers) => new Counter({ name: 'doorcast_preroll_takes_total', help: 'Plays by pre-roll state at the unlock: ready (first frame in hand), warming (decoder still starting), miss', labelNames: ['state'], registers })),
       firstFrame: metric(r, 'doorcast_first_frame_seconds', (registers) => new Histogram({ name: 'doorcast_first_frame_seconds', help: 'Unlock to first frame on the sink', labelNames: ['prerolled'], buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1, 2], registers })),
     };
+    const ready = this.#ready;
+    metric(r, 'doorcast_preroll_ready', (registers) => new Gauge({
+      name: 'doorcast_preroll_ready',
+      help: 'Pre-rolled creatives holding their first frame now',
+      registers,
+      collect() {
+        this.set([...ready.values()].filter((d) => d.ready > 0).length);
+      },
+    }));
   }
 
   get playing(): boolean {
@@ -124,6 +134,7 @@ export class Player {
     // fresh decoder instead of keeping this one.
     const ready = this.#ready.get(req.file);
     this.#ready.delete(req.file);
+    this.#m.takes.inc({ state: !ready ? 'miss' : ready.ready > 0 ? 'ready' : 'warming' });
     const ctl: Control = { interrupted: false, wake: null, decoder: ready ?? null };
     const previous = this.#current;
     previous?.interrupt();
