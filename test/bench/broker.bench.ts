@@ -8,6 +8,10 @@
 //  - the raw QoS 1 publish path, bare aedes, the doorcast broker and Mosquitto side by side.
 // Provisioning: see broker/provision.ts (bulk identities use a cheaper scrypt; a real sample
 // measures what the production hash costs per connect).
+// `npx tsx test/bench/run.ts broker`: ~4–5 min on 2 shared cores, 2/3 of it connecting the
+// 5,000 devices (the broker's per-connect cost grows with the fleet: aedes-persistence scans
+// every retained manifest per subscription). DOORCAST_BENCH_IDLE / _DEVICES / _WINDOW_S
+// shrink it; DOORCAST_BENCH_BROKER_NODE_FLAGS passes flags (e.g. --cpu-prof) to the broker.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -32,23 +32,37 @@ export function openFileLimit(): number {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Every process the bench started; killAll() in a finally. */
+/** Every process the bench started; killAll() in a finally, SIGKILL if the bench itself exits first. */
 export class Procs {
   readonly #list: ChildProcess[] = [];
+  readonly #onExit = () => {
+    for (const p of this.#list) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  };
+
+  constructor() {
+    process.once('exit', this.#onExit);
+  }
 
   add<T extends ChildProcess>(p: T): T {
     this.#list.push(p);
+    // A spawn failure (ENOENT) is reported by the readiness wait, not as an uncaught 'error'.
+    p.on('error', (e) => {
+      spawnErrors.set(p, e);
+    });
     return p;
   }
 
   async killAll(): Promise<void> {
     await Promise.all(this.#list.splice(0).map((p) => stopProcess(p)));
+    process.off('exit', this.#onExit);
   }
 }
 
+const spawnErrors = new WeakMap<ChildProcess, Error>();
+
 /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
 export async function stopProcess(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
+  if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
   const exited = new Promise<void>((r) => p.once('exit', () => r()));
   p.kill('SIGTERM');
   const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
@@ -75,15 +89,18 @@ function waitOutput(p: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, ms
       if (m) done(null, m);
     };
     const onExit = (code: number | null) => done(new Error(`exited (${code}) before ready: ${text.slice(-500)}`));
+    const onError = (e: Error) => done(e);
     const done = (err: Error | null, m?: RegExpExecArray) => {
       clearTimeout(timer);
       p[stream]?.off('data', onData);
       p.off('exit', onExit);
+      p.off('error', onError);
       if (err) reject(err);
       else resolve(m!);
     };
     p[stream]?.on('data', onData);
     p.once('exit', onExit);
+    p.once('error', onError);
   });
 }
 
@@ -188,9 +205,9 @@ export async function startMosquitto(procs: Procs, dir: string, users: { usernam
       await c.endAsync(true);
       return { pid: p.pid!, url };
     } catch {
-      if (p.exitCode !== null) break;
+      if (p.exitCode !== null || spawnErrors.has(p)) break;
       await sleep(100);
     }
   }
-  throw new Error('mosquitto did not come up');
+  throw new Error(`mosquitto did not come up${spawnErrors.has(p) ? `: ${spawnErrors.get(p)!.message}` : ''}`);
 }
