@@ -54,7 +54,10 @@ describe('screen in the agent', () => {
     const outbox = () => {
       const db = new Database(join(dir, 'state/agent.db'), { readonly: true });
       try {
-        return db.prepare('SELECT body FROM impressions_outbox ORDER BY device_seq').all().map((r) => JSON.parse((r as { body: string }).body));
+        return db
+          .prepare('SELECT impression_id, body FROM impressions_outbox ORDER BY device_seq')
+          .all()
+          .map((r) => ({ ...JSON.parse((r as { body: string }).body), impressionId: (r as { impression_id: string }).impression_id }));
       } finally {
         db.close();
       }
@@ -71,6 +74,10 @@ describe('screen in the agent', () => {
     expect(plays.some((p) => p.outcome === 'completed' || p.outcome === 'interrupted')).toBe(true);
     expect(plays.filter((p) => p.framesShown > 0).every((p) => p.firstFrameLatencyMs !== null && p.framesExpected === 10)).toBe(true);
     expect(existsSync(join(dir, 'state/snapshots/first-0000.png'))).toBe(true);
+    // The proof-of-play log names the impressions by their ids.
+    const ids = new Set(plays.map((p) => p.impressionId));
+    const logged = readFileSync(join(dir, 'state/snapshots/hashes.log'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
+    expect(logged.some((id) => ids.has(id))).toBe(true);
   });
 
   it('when no creative can play, the failure is recorded and a still is shown instead of a dark screen', async () => {

@@ -136,7 +136,9 @@ export class Screen {
         o.log.warn({ creative: decision.creative.id, sha256: decision.creative.sha256 }, 'creative not in the cache; trying another');
       } else {
         this.#m.decisions.inc({ result: 'play' });
-        const playing = o.player.play({ impressionId: randomUUID(), file, durationMs: decision.creative.durationMs, unlockAt, audio: decision.audio });
+        // One id for the play and its impression: the snapshot log's proof of play names it.
+        const impressionId = randomUUID();
+        const playing = o.player.play({ impressionId, file, durationMs: decision.creative.durationMs, unlockAt, audio: decision.audio });
         // Pre-roll the next likely creative while this one plays (the next unlock may come
         // before it ends), once this play's first frame is out: spawning costs milliseconds.
         const id = decision.creative.id;
@@ -145,7 +147,7 @@ export class Screen {
         // When this play was interrupted by the next unlock, that play's first frame is due in
         // the same turn of the event loop: let it out before this record's fsync.
         await new Promise((r) => setImmediate(r));
-        this.#record(w, decision, result, consent, decisionLatencyMs);
+        this.#record(w, decision, result, consent, decisionLatencyMs, impressionId);
         if (result.framesShown > 0 || result.outcome === 'interrupted') {
           shown = true;
           break;
@@ -163,10 +165,10 @@ export class Screen {
     this.#preroll();
   }
 
-  #record(w: DwellWindow, d: Extract<Decision, { kind: 'play' }>, result: Awaited<ReturnType<Player['play']>>, consent: boolean, decisionLatencyMs: number): void {
+  #record(w: DwellWindow, d: Extract<Decision, { kind: 'play' }>, result: Awaited<ReturnType<Player['play']>>, consent: boolean, decisionLatencyMs: number, impressionId: string): void {
     const o = this.#o;
     const { play, counters } = toPlay(
-      { impressionId: randomUUID(), campaignId: d.campaign, creativeId: d.creative.id, door: o.doorNumber(w.door), pseudonym: consent ? w.pseudonym : null, segments: d.segmentsUsed, decisionLatencyMs, day: d.day },
+      { impressionId, campaignId: d.campaign, creativeId: d.creative.id, door: o.doorNumber(w.door), pseudonym: consent ? w.pseudonym : null, segments: d.segmentsUsed, decisionLatencyMs, day: d.day },
       result,
     );
     try {
