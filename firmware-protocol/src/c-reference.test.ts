@@ -1,6 +1,6 @@
 // The C reference (c/) against the golden vectors and, differentially, against the TS
 // DoorlinkParser on random streams of valid frames, odd frames, garbage and bit flips.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -12,21 +12,10 @@ import { FrameError } from './errors.js';
 import { decode, encode, encodeFrame } from './frame.js';
 import { fromJson, type MessageJson, toJson } from './json.js';
 import type { Decoded } from './parser.js';
-import { parseChunks } from './testing.js';
+import { type FrameVector, loadVectors, parseChunks, type StreamVector } from './testing.js';
 
-interface FrameVector {
-  name: string;
-  hex: string;
-  message: unknown;
-}
-interface StreamVector {
-  name: string;
-  hex: string;
-  expect: unknown[];
-}
-const load = <T>(f: string): T[] => JSON.parse(readFileSync(new URL(`../vectors/${f}`, import.meta.url), 'utf8'));
-const frames = load<FrameVector>('frames.json');
-const streams = load<StreamVector>('streams.json');
+const frames = loadVectors<FrameVector>('frames.json');
+const streams = loadVectors<StreamVector>('streams.json');
 
 interface Build extends CBuild {
   /** The TS parser option that makes it the same receiver. */

@@ -1,22 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from './frame.js';
 import { fromJson, toJson } from './json.js';
-import { parseChunks } from './testing.js';
+import { type FrameVector, loadVectors, parseChunks, type StreamVector } from './testing.js';
 
-interface FrameVector {
-  name: string;
-  hex: string;
-  message: unknown;
-}
-interface StreamVector {
-  name: string;
-  hex: string;
-  expect: unknown[];
-}
-const load = <T>(f: string): T[] => JSON.parse(readFileSync(new URL(`../vectors/${f}`, import.meta.url), 'utf8'));
-const frames = load<FrameVector>('frames.json');
-const streams = load<StreamVector>('streams.json');
+const frames = loadVectors<FrameVector>('frames.json');
+const streams = loadVectors<StreamVector>('streams.json');
 
 describe('golden frame vectors', () => {
   it('cover every message type', () => {
