@@ -118,6 +118,57 @@ export function describeImpressionStoreContract(name: string, factory: () => Pro
       expect(await store.countImpressions(A)).toBe(40);
     });
 
+    it('campaignFacts groups one campaign by site, device, door, UTC hour and pseudonym, within [from, to)', async () => {
+      const p1 = 'k1.AAAAAAAAAAAAAAAAAAAAAA';
+      const p2 = 'k1.BBBBBBBBBBBBBBBBBBBBBB';
+      const at = (h: string, m = '10') => `2026-11-23T${h}:${m}:00.000Z`;
+      await store.commitImpressions(A, meta(), [
+        exampleImpression(1, { campaignId: 'noodles', pseudonym: p1, outcome: 'completed', wallTime: at('07') }),
+        exampleImpression(2, { campaignId: 'noodles', pseudonym: p1, outcome: 'interrupted', wallTime: at('07', '40') }),
+        exampleImpression(3, { campaignId: 'noodles', pseudonym: p2, outcome: 'completed', wallTime: at('07') }),
+        exampleImpression(4, { campaignId: 'noodles', pseudonym: null, outcome: 'failed', wallTime: at('08') }),
+        exampleImpression(5, { campaignId: 'noodles', pseudonym: null, outcome: 'completed', wallTime: at('08'), door: 2 }),
+        exampleImpression(6, { campaignId: 'bakery', pseudonym: p1, outcome: 'completed', wallTime: at('07') }),
+        exampleImpression(7, { campaignId: 'noodles', pseudonym: p1, outcome: 'completed', wallTime: at('09') }),
+      ]);
+      await store.commitImpressions(C, meta(), [exampleImpression(1, { campaignId: 'noodles', pseudonym: p1, outcome: 'completed', wallTime: at('07') })]);
+      const facts = await store.campaignFacts('noodles', at('00', '00'), at('09', '00'));
+      const key = (f: { site: string; device: string; door: number; hour: string; pseudonym: string | null }) => `${f.site}/${f.device}#${f.door} ${f.hour} ${f.pseudonym}`;
+      expect(facts.map((f) => ({ ...f })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual([
+        { site: 'maple', device: 'gate-1', door: 1, hour: '2026-11-23T07', pseudonym: p1, plays: 2, completed: 1, failed: 0 },
+        { site: 'maple', device: 'gate-1', door: 1, hour: '2026-11-23T07', pseudonym: p2, plays: 1, completed: 1, failed: 0 },
+        { site: 'maple', device: 'gate-1', door: 1, hour: '2026-11-23T08', pseudonym: null, plays: 0, completed: 0, failed: 1 },
+        { site: 'maple', device: 'gate-1', door: 2, hour: '2026-11-23T08', pseudonym: null, plays: 1, completed: 1, failed: 0 },
+        { site: 'oak', device: 'gate-1', door: 1, hour: '2026-11-23T07', pseudonym: p1, plays: 1, completed: 1, failed: 0 },
+      ]);
+      expect(await store.campaignFacts('nobody', at('00', '00'), at('23', '00'))).toEqual([]);
+    });
+
+    it('doorCountHours sums granted unlocks of a site per hour; countResidents counts distinct pseudonyms', async () => {
+      await store.commitDoorCounts(A, meta(), [exampleDoorCount(1, { unlocksGranted: 10 }), exampleDoorCount(2, { door: 2, unlocksGranted: 5 })]);
+      await store.commitDoorCounts(B, meta(), [exampleDoorCount(1, { unlocksGranted: 7, hourStart: '2026-11-23T08:00:00.000Z' })]);
+      await store.commitDoorCounts(C, meta(), [exampleDoorCount(1, { unlocksGranted: 99 })]);
+      const hour7 = exampleDoorCount(1).hourStart;
+      expect(await store.doorCountHours('maple', '2026-11-23T00:00:00.000Z', '2026-11-24T00:00:00.000Z')).toEqual([
+        { hourStart: hour7, unlocks: 15 },
+        { hourStart: '2026-11-23T08:00:00.000Z', unlocks: 7 },
+      ]);
+      const p = (c: string) => `k1.${c.repeat(22)}`;
+      await store.commitImpressions(A, meta(), [
+        exampleImpression(1, { pseudonym: p('A'), wallTime: '2026-11-23T07:00:00.000Z' }),
+        exampleImpression(2, { pseudonym: p('A'), wallTime: '2026-11-23T18:00:00.000Z' }),
+        exampleImpression(3, { pseudonym: p('B'), wallTime: '2026-11-23T18:30:00.000Z' }),
+        exampleImpression(4, { pseudonym: null, wallTime: '2026-11-23T18:30:00.000Z' }),
+      ]);
+      await store.commitImpressions(C, meta(), [exampleImpression(1, { pseudonym: p('C'), wallTime: '2026-11-23T18:00:00.000Z' })]);
+      const day = ['2026-11-23T00:00:00.000Z', '2026-11-24T00:00:00.000Z'] as const;
+      expect(await store.countResidents('maple', ...day)).toBe(2);
+      expect(await store.countResidents('maple', ...day, [18])).toBe(2);
+      expect(await store.countResidents('maple', ...day, [7, 8])).toBe(1);
+      expect(await store.countResidents('maple', ...day, [])).toBe(0);
+      expect(await store.countResidents('maple', '2026-11-23T18:10:00.000Z', day[1])).toBe(1);
+    });
+
     it('close is idempotent and a closed store refuses work', async () => {
       await store.close();
       await store.close();

@@ -31,6 +31,28 @@ export interface StoredDoorCount extends DoorCountRecord {
   receivedAt: string;
 }
 
+/** One group of a campaign's impressions: site × device × door × UTC hour × pseudonym. */
+export interface CampaignFact {
+  site: string;
+  device: string;
+  door: number;
+  /** UTC hour of the wall time, 'YYYY-MM-DDTHH'. */
+  hour: string;
+  /** Null for anonymous plays. */
+  pseudonym: string | null;
+  /** Impressions with outcome completed or interrupted (at least one frame shown). */
+  plays: number;
+  completed: number;
+  /** Impressions with outcome failed. */
+  failed: number;
+}
+
+/** Granted unlocks of a site in one UTC hour, all its devices and doors summed. */
+export interface DoorCountHour {
+  hourStart: string;
+  unlocks: number;
+}
+
 export interface ListOptions {
   afterSeq?: number;
   limit?: number;
@@ -49,6 +71,19 @@ export interface ImpressionStore {
   /** All devices when `ref` is absent. */
   countImpressions(ref?: DeviceRef): Promise<number>;
   countDoorCounts(ref?: DeviceRef): Promise<number>;
+  /**
+   * Report facts of one campaign for impressions with fromIso ≤ wallTime < toIso, grouped by
+   * (site, device, door, UTC hour, pseudonym), in no particular order. Must stay fast over
+   * tens of millions of rows: served by an index on (campaign_id, wall_time).
+   */
+  campaignFacts(campaignId: string, fromIso: string, toIso: string): Promise<CampaignFact[]>;
+  /** Granted unlocks per UTC hour at a site (door counts, CLOUD-LINK.md §5.2), ascending. */
+  doorCountHours(site: string, fromIso: string, toIso: string): Promise<DoorCountHour[]>;
+  /**
+   * Distinct pseudonyms seen at a site with fromIso ≤ wallTime < toIso; when `utcHours` is
+   * given, only plays whose wall-time UTC hour of day is in it.
+   */
+  countResidents(site: string, fromIso: string, toIso: string, utcHours?: readonly number[]): Promise<number>;
   /** Idempotent. */
   close(): Promise<void>;
 }

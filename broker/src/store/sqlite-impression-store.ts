@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import type { DeviceRef, DoorCountRecord, ImpressionRecord } from '../contract.js';
 import {
   type BatchMeta,
+  type CampaignFact,
   type CommitResult,
+  type DoorCountHour,
   type ImpressionStore,
   type ListOptions,
   type StoredDoorCount,
@@ -24,13 +26,17 @@ CREATE TABLE IF NOT EXISTS impressions (
   record TEXT NOT NULL,
   PRIMARY KEY (site, device, device_seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS impressions_campaign ON impressions (campaign_id, wall_time);
+DROP INDEX IF EXISTS impressions_campaign;
+-- Covering for campaignFacts (the table's key columns site, device, device_seq ride along).
+CREATE INDEX IF NOT EXISTS impressions_campaign_report ON impressions (campaign_id, wall_time, door, pseudonym, outcome);
+CREATE INDEX IF NOT EXISTS impressions_site_time ON impressions (site, wall_time, pseudonym);
 CREATE TABLE IF NOT EXISTS door_counts (
   site TEXT NOT NULL, device TEXT NOT NULL, device_seq INTEGER NOT NULL CHECK (device_seq >= 1),
   door INTEGER NOT NULL, hour_start TEXT NOT NULL, batch_id TEXT NOT NULL, received_at TEXT NOT NULL,
   record TEXT NOT NULL,
   PRIMARY KEY (site, device, device_seq)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS door_counts_site_hour ON door_counts (site, hour_start);
 `;
 
 export class SqliteImpressionStore implements ImpressionStore {
@@ -40,6 +46,9 @@ export class SqliteImpressionStore implements ImpressionStore {
   readonly #getImp;
   readonly #insDc;
   readonly #getDc;
+  readonly #facts;
+  readonly #dcHours;
+  readonly #residents;
 
   constructor(readonly path: string) {
     const fresh = path !== ':memory:' && !existsSync(path);
@@ -62,6 +71,16 @@ export class SqliteImpressionStore implements ImpressionStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, device, device_seq) DO NOTHING`);
     this.#getDc = this.db.prepare<[string, string, number], { door: number; hour_start: string }>(
       'SELECT door, hour_start FROM door_counts WHERE site = ? AND device = ? AND device_seq = ?',
+    );
+    this.#facts = this.db.prepare<[string, string, string], CampaignFact>(`SELECT site, device, door, substr(wall_time, 1, 13) AS hour, pseudonym,
+        sum(outcome <> 'failed') AS plays, sum(outcome = 'completed') AS completed, sum(outcome = 'failed') AS failed
+      FROM impressions INDEXED BY impressions_campaign_report
+      WHERE campaign_id = ? AND wall_time >= ? AND wall_time < ?
+      GROUP BY site, device, door, hour, pseudonym`);
+    this.#dcHours = this.db.prepare(`SELECT hour_start, sum(json_extract(record, '$.unlocksGranted')) AS unlocks FROM door_counts
+      WHERE site = ? AND hour_start >= ? AND hour_start < ? GROUP BY hour_start ORDER BY hour_start`);
+    this.#residents = this.db.prepare(
+      'SELECT count(DISTINCT pseudonym) AS n FROM impressions WHERE site = ? AND wall_time >= ? AND wall_time < ? AND pseudonym IS NOT NULL',
     );
   }
 
@@ -137,6 +156,40 @@ export class SqliteImpressionStore implements ImpressionStore {
       ? this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE site = ? AND device = ?`).get(ref.site, ref.device)
       : this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get();
     return (row as { n: number }).n;
+  }
+
+  async campaignFacts(campaignId: string, fromIso: string, toIso: string): Promise<CampaignFact[]> {
+    return this.#read('campaign facts', () =>
+      this.#facts.all(campaignId, fromIso, toIso).map((r) => ({ ...r, pseudonym: r.pseudonym ?? null })),
+    );
+  }
+
+  async doorCountHours(site: string, fromIso: string, toIso: string): Promise<DoorCountHour[]> {
+    return this.#read('door count hours', () =>
+      (this.#dcHours.all(site, fromIso, toIso) as { hour_start: string; unlocks: number }[]).map((r) => ({ hourStart: r.hour_start, unlocks: r.unlocks })),
+    );
+  }
+
+  async countResidents(site: string, fromIso: string, toIso: string, utcHours?: readonly number[]): Promise<number> {
+    return this.#read('residents', () => {
+      if (!utcHours) return (this.#residents.get(site, fromIso, toIso) as { n: number }).n;
+      const hours = utcHours.filter((h) => Number.isInteger(h) && h >= 0 && h < 24);
+      if (hours.length === 0) return 0;
+      const row = this.db
+        .prepare(`SELECT count(DISTINCT pseudonym) AS n FROM impressions WHERE site = ? AND wall_time >= ? AND wall_time < ? AND pseudonym IS NOT NULL
+          AND CAST(substr(wall_time, 12, 2) AS INTEGER) IN (${hours.join(',')})`)
+        .get(site, fromIso, toIso) as { n: number };
+      return row.n;
+    });
+  }
+
+  #read<T>(what: string, f: () => T): T {
+    this.#open();
+    try {
+      return f();
+    } catch (err) {
+      throw new StoreError('read-failed', `${what}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {
