@@ -8,6 +8,7 @@ import type { Identity } from '../auth/usernames.js';
 import { type CreativeRouteDeps, serveCreative, text } from '../creatives/http.js';
 import type { Logger } from '../obs/log.js';
 import type { BrokerMetrics } from '../obs/metrics.js';
+import { CONSOLE_PREFIX, consoleStatic } from './console-static.js';
 
 export interface HttpDeps extends CreativeRouteDeps {
   identities: IdentityStore;
@@ -19,6 +20,8 @@ export interface HttpDeps extends CreativeRouteDeps {
   enrol?(code: string): Promise<unknown>;
   /** Handles an upgrade to MQTT over WebSocket on /mqtt; absent: WebSocket off. */
   upgradeMqtt?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The built web console; default broker/console/dist. */
+  consoleDir?: string;
 }
 
 const CREATIVE = /^\/creatives\/([0-9a-f]{64})$/;
@@ -66,6 +69,8 @@ async function route(d: HttpDeps, req: IncomingMessage, res: ServerResponse): Pr
     res.writeHead(200, { 'content-type': d.registry.contentType }).end(body);
     return ['metrics', 200];
   }
+  if (path === '/') return ['console', text(res, 302, '', { location: CONSOLE_PREFIX })];
+  if (path === '/console' || path.startsWith(CONSOLE_PREFIX)) return ['console', await consoleStatic(d.consoleDir)(req, res, path)];
   return ['other', text(res, 404, 'not found\n')];
 }
 

@@ -1,0 +1,6 @@
+// The console's entry: language, session, then the page for the path.
+import { render } from 'preact';
+import { App } from './app';
+import './styles.css';
+
+render(<App />, document.getElementById('app')!);
