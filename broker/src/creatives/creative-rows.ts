@@ -1,0 +1,205 @@
+// market_creatives (migration 3) as typed rows: one creative per merchant and original bytes.
+// Renditions and the preview live in their JSON columns, validated on the way out.
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+
+export interface Rendition {
+  /** NamedProfile.name */
+  profile: string;
+  /** Served at /creatives/<sha256> from the CreativeStore. */
+  sha256: string;
+  bytes: number;
+  durationMs: number;
+  width: number;
+  height: number;
+}
+
+export type CreativeStatus = 'processing' | 'ready' | 'rejected';
+
+export interface MarketCreative {
+  id: string;
+  merchantId: string;
+  name: string;
+  status: CreativeStatus;
+  /** A machine reason (upload-rules.ts UploadReason); describeReason() words it for people. */
+  reason: string | null;
+  bytes: number;
+  durationMs: number | null;
+  width: number | null;
+  height: number | null;
+  codec: string | null;
+  renditions: Rendition[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The preview column: a PNG under workDir/previews/. */
+export interface PreviewInfo {
+  file: string;
+  bytes: number;
+  atMs: number;
+}
+
+const RenditionsSchema = z.array(
+  z.object({
+    profile: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+    durationMs: z.number().int().nonnegative(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+  }),
+);
+const PreviewSchema = z.object({ file: z.string().regex(/^cr_[0-9a-f]{20}\.png$/), bytes: z.number().int().positive(), atMs: z.number().int().nonnegative() });
+
+interface Row {
+  id: string;
+  merchant_id: string;
+  name: string;
+  original_sha256: string;
+  bytes: number;
+  status: CreativeStatus;
+  reason: string | null;
+  duration_ms: number | null;
+  width: number | null;
+  height: number | null;
+  codec: string | null;
+  renditions: string;
+  preview: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function parseJson<T>(schema: z.ZodType<T>, text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    const r = schema.safeParse(JSON.parse(text));
+    return r.success ? r.data : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function toCreative(r: Row): MarketCreative {
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    name: r.name,
+    status: r.status,
+    reason: r.reason,
+    bytes: r.bytes,
+    durationMs: r.duration_ms,
+    width: r.width,
+    height: r.height,
+    codec: r.codec,
+    renditions: parseJson(RenditionsSchema, r.renditions, []),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface NewCreative {
+  id: string;
+  merchantId: string;
+  name: string;
+  originalSha256: string;
+  bytes: number;
+  durationMs: number;
+  width: number;
+  height: number;
+  codec: string;
+  at: string;
+}
+
+const CURSOR = z.tuple([z.string(), z.string()]);
+
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const r = CURSOR.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (r.success) return r.data;
+  } catch {
+    // fall through: one error for every malformed cursor
+  }
+  throw new TypeError('cursor: not a cursor this list returned');
+}
+
+export class CreativeRows {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): MarketCreative | null {
+    const r = this.db.prepare('SELECT * FROM market_creatives WHERE id = ?').get(id) as Row | undefined;
+    return r ? toCreative(r) : null;
+  }
+
+  preview(id: string): PreviewInfo | null {
+    const r = this.db.prepare("SELECT preview FROM market_creatives WHERE id = ? AND status = 'ready'").get(id) as Pick<Row, 'preview'> | undefined;
+    return r ? parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null) : null;
+  }
+
+  /** False when the id exists already (a concurrent identical upload won). */
+  insert(c: NewCreative): boolean {
+    const info = this.db
+      .prepare(
+        `INSERT INTO market_creatives (id, merchant_id, name, original_sha256, bytes, status, duration_ms, width, height, codec, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(c.id, c.merchantId, c.name, c.originalSha256, c.bytes, c.durationMs, c.width, c.height, c.codec, c.at, c.at);
+    return info.changes === 1;
+  }
+
+  /** Back to 'processing' for another try (a re-upload after a failure of ours). */
+  retry(id: string, at: string): void {
+    this.db.prepare("UPDATE market_creatives SET status = 'processing', reason = NULL, updated_at = ? WHERE id = ? AND status = 'rejected'").run(at, id);
+  }
+
+  /** Only a 'processing' row moves on, so a late job can never overwrite a settled one. */
+  markReady(id: string, renditions: readonly Rendition[], preview: PreviewInfo, at: string): boolean {
+    const info = this.db
+      .prepare("UPDATE market_creatives SET status = 'ready', reason = NULL, renditions = ?, preview = ?, updated_at = ? WHERE id = ? AND status = 'processing'")
+      .run(JSON.stringify(renditions), JSON.stringify(preview), at, id);
+    return info.changes === 1;
+  }
+
+  markRejected(id: string, reason: string, at: string): boolean {
+    const info = this.db
+      .prepare("UPDATE market_creatives SET status = 'rejected', reason = ?, renditions = '[]', preview = NULL, updated_at = ? WHERE id = ? AND status = 'processing'")
+      .run(reason, at, id);
+    return info.changes === 1;
+  }
+
+  /** Rows a crash or a stop() left mid-way, oldest first. */
+  processing(): MarketCreative[] {
+    return (this.db.prepare("SELECT * FROM market_creatives WHERE status = 'processing' ORDER BY created_at, id").all() as Row[]).map(toCreative);
+  }
+
+  /** The preview files ready rows name; any other file in previews/ is a stray. */
+  previewFiles(): Set<string> {
+    const rows = this.db.prepare("SELECT preview FROM market_creatives WHERE status = 'ready' AND preview IS NOT NULL").all() as Pick<Row, 'preview'>[];
+    return new Set(rows.map((r) => parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null)?.file).filter((f): f is string => !!f));
+  }
+
+  /** Newest first; keyset pagination on (created_at, id). */
+  list(o: { merchantId?: string; limit: number; cursor?: string }): { items: MarketCreative[]; nextCursor: string | null } {
+    if (!Number.isInteger(o.limit) || o.limit < 1 || o.limit > 500) throw new TypeError('limit: an integer from 1 to 500');
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (o.merchantId !== undefined) {
+      where.push('merchant_id = ?');
+      args.push(o.merchantId);
+    }
+    if (o.cursor !== undefined) {
+      const [at, id] = decodeCursor(o.cursor);
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(at, at, id);
+    }
+    const sql = `SELECT * FROM market_creatives ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, o.limit + 1) as Row[];
+    const page = rows.slice(0, o.limit);
+    const last = page.at(-1);
+    return { items: page.map(toCreative), nextCursor: rows.length > o.limit && last ? encodeCursor(last.created_at, last.id) : null };
+  }
+}

@@ -1,0 +1,358 @@
+// The merchant creative upload pipeline. accept() streams, hashes, probes and checks an upload
+// while the merchant waits, and refuses bad files leaving nothing behind (DESIGN.md rule 4);
+// a good one becomes a 'processing' row with its original kept under workDir/originals/.
+// A serial queue then transcodes it to every screen profile, takes a preview still and
+// stores the renditions in the CreativeStore (devices fetch /creatives/<sha256>), or marks
+// it 'rejected' when it fails to decode. Rows are the truth: start() resumes from them.
+//
+//   workDir/originals/<id>    the upload, until its creative is ready or rejected
+//   workDir/previews/<id>.png the still of a ready creative
+//   workDir/tmp/              uploads in flight, transcodes, stills: emptied on start()
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { locate, MediaError, probe } from '@doorcast/agent/media';
+import { Registry } from 'prom-client';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../obs/log.js';
+import { CreativeRows, type MarketCreative } from './creative-rows.js';
+import type { CreativeStore } from './creative-store.js';
+import { extractPreview } from './preview.js';
+import { receiveToFile } from './receive.js';
+import { commitAll, DEFAULT_PROFILES, discard, type NamedProfile, type RenderedFile, renderAll, validateProfiles } from './renditions.js';
+import { TranscodeQueue } from './transcode-queue.js';
+import { type UploadMetrics, uploadMetrics } from './upload-metrics.js';
+import {
+  checkDeclaredBytes,
+  checkMedia,
+  creativeId,
+  DEFAULT_UPLOAD_LIMITS,
+  fromProbeError,
+  isRetryableReason,
+  sanitiseName,
+  UploadError,
+  type UploadLimits,
+  validateLimits,
+} from './upload-rules.js';
+
+export type { MarketCreative, Rendition } from './creative-rows.js';
+export { DEFAULT_PROFILES, type NamedProfile } from './renditions.js';
+export { DEFAULT_UPLOAD_LIMITS, describeReason, UploadError, type UploadErrorCode, type UploadLimits, type UploadReason } from './upload-rules.js';
+
+export interface CreativeUploadsOptions {
+  db: Db;
+  creatives: CreativeStore;
+  workDir: string;
+  profiles?: readonly NamedProfile[];
+  limits?: UploadLimits;
+  log: Logger;
+  now?: () => Date;
+  ffmpeg?: string;
+  ffprobe?: string;
+  registry?: Registry;
+  /** Uploads receiving, queued, transcoding or waiting to retry, at most; past it accept() refuses 'busy'. Default 16. */
+  queueLimit?: number;
+  /** Waits before the 2nd, 3rd… try after a failure of ours (ffmpeg crashed, disk full); then 'rejected' as 'internal'. */
+  retryDelaysMs?: readonly number[];
+}
+
+export interface AcceptInput {
+  merchantId: string;
+  name: string;
+  body: AsyncIterable<Buffer | Uint8Array>;
+  /** The request's content-length: over the cap is refused before a byte is read. */
+  declaredBytes?: number;
+}
+
+const DEFAULT_RETRY_DELAYS_MS = [10_000, 60_000];
+
+export class CreativeUploads {
+  readonly #o: CreativeUploadsOptions;
+  readonly #rows: CreativeRows;
+  readonly #limits: UploadLimits;
+  readonly #profiles: readonly NamedProfile[];
+  readonly #ffmpeg: string;
+  readonly #ffprobe: string;
+  readonly #log: Logger;
+  readonly #m: UploadMetrics;
+  readonly #queue: TranscodeQueue;
+  readonly #queueLimit: number;
+  readonly #dirs: { originals: string; previews: string; tmp: string };
+  readonly #listeners: ((c: MarketCreative) => void)[] = [];
+  readonly #waiters = new Set<{ id: string; done: (c: MarketCreative | Error) => void }>();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #attempts = new Map<string, number>();
+  #receiving = 0;
+  #abort = new AbortController();
+  #started = false;
+
+  constructor(o: CreativeUploadsOptions) {
+    this.#o = o;
+    this.#limits = o.limits ?? DEFAULT_UPLOAD_LIMITS;
+    validateLimits(this.#limits);
+    this.#profiles = o.profiles ?? DEFAULT_PROFILES;
+    validateProfiles(this.#profiles);
+    this.#queueLimit = o.queueLimit ?? 16;
+    if (!Number.isInteger(this.#queueLimit) || this.#queueLimit < 1) throw new TypeError('queueLimit: a positive integer');
+    this.#ffmpeg = o.ffmpeg ?? locate('ffmpeg');
+    this.#ffprobe = o.ffprobe ?? locate('ffprobe');
+    this.#log = o.log.child({ component: 'creative-uploads' });
+    this.#m = uploadMetrics(o.registry ?? new Registry());
+    this.#rows = new CreativeRows(o.db);
+    this.#dirs = { originals: join(o.workDir, 'originals'), previews: join(o.workDir, 'previews'), tmp: join(o.workDir, 'tmp') };
+    this.#queue = new TranscodeQueue((id, signal) => this.#process(id, signal), this.#log);
+  }
+
+  async accept(input: AcceptInput): Promise<MarketCreative> {
+    if (typeof input.merchantId !== 'string' || !input.merchantId || input.merchantId.length > 200) throw new TypeError('merchantId: a non-empty string');
+    const log = this.#log.child({ merchant: input.merchantId });
+    try {
+      if (!this.#started) throw new UploadError('stopped');
+      checkDeclaredBytes(input.declaredBytes, this.#limits);
+      if (this.#receiving + this.#queue.depth >= this.#queueLimit) throw new UploadError('busy', { limit: this.#queueLimit });
+    } catch (err) {
+      throw this.#refused(err, log);
+    }
+    const p = this.#accept(input, log);
+    this.#inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.#inflight.delete(p);
+    }
+  }
+
+  async #accept(input: AcceptInput, log: Logger): Promise<MarketCreative> {
+    this.#receiving++;
+    const tmp = join(this.#dirs.tmp, `upload-${randomUUID()}`);
+    try {
+      const signal = this.#abort.signal;
+      const got = await receiveToFile(input.body, tmp, this.#limits.maxBytes, signal);
+      const id = creativeId(input.merchantId, got.sha256);
+      // The same merchant sending the same bytes again gets its creative back, unprobed.
+      const known = this.#rows.get(id);
+      if (known && !retriable(known)) return this.#duplicate(known, tmp, log);
+      const media = await probe(this.#ffprobe, tmp, { signal }).catch((err: unknown) => {
+        throw err instanceof MediaError ? fromProbeError(err) : err;
+      });
+      const checked = checkMedia(media, this.#limits);
+      if (!this.#started) throw new UploadError('stopped');
+      // Synchronous from here: no other accept() can interleave between the look-up and the insert.
+      const now = this.#rows.get(id);
+      if (now && !retriable(now)) return this.#duplicate(now, tmp, log);
+      const original = join(this.#dirs.originals, id);
+      renameSync(tmp, original);
+      syncDir(this.#dirs.originals);
+      const at = this.#now();
+      try {
+        if (now) this.#rows.retry(id, at);
+        else if (!this.#rows.insert({ id, merchantId: input.merchantId, name: sanitiseName(String(input.name ?? '')), originalSha256: got.sha256, bytes: got.bytes, ...checked, at })) {
+          // Another process inserted it first; our rename replaced its original with the same bytes.
+          const other = this.#rows.get(id)!;
+          if (other.status !== 'processing') rmSync(original, { force: true });
+          return other;
+        }
+      } catch (err) {
+        rmSync(original, { force: true });
+        throw new UploadError('internal', { error: (err as Error).message });
+      }
+      this.#attempts.delete(id);
+      this.#queue.push(id);
+      this.#m.uploads.inc({ result: 'accepted', reason: '' });
+      log.info({ creative: id, bytes: got.bytes, ...checked, retry: !!now }, 'creative accepted');
+      return this.#rows.get(id)!;
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw this.#refused(err, log);
+    } finally {
+      this.#receiving--;
+    }
+  }
+
+  #duplicate(c: MarketCreative, tmp: string, log: Logger): MarketCreative {
+    rmSync(tmp, { force: true });
+    this.#m.uploads.inc({ result: 'duplicate', reason: '' });
+    log.info({ creative: c.id, status: c.status }, 'creative uploaded again: the same one');
+    return c;
+  }
+
+  #refused(err: unknown, log: Logger): UploadError {
+    const e = err instanceof UploadError ? err : new UploadError('internal', { error: (err as Error).message });
+    this.#m.uploads.inc({ result: 'refused', reason: e.reason });
+    log.warn({ code: e.code, reason: e.reason, ...e.details }, `upload refused: ${e.message}`);
+    return e;
+  }
+
+  get(id: string): MarketCreative | null {
+    return this.#rows.get(id);
+  }
+
+  list(o: { merchantId?: string; limit: number; cursor?: string }): { items: MarketCreative[]; nextCursor: string | null } {
+    return this.#rows.list(o);
+  }
+
+  previewPath(id: string): string | null {
+    const p = this.#rows.preview(id);
+    if (!p) return null;
+    const path = join(this.#dirs.previews, p.file);
+    return existsSync(path) ? path : null;
+  }
+
+  settled(id: string, timeoutMs = 120_000): Promise<MarketCreative> {
+    const c = this.#rows.get(id);
+    if (!c) return Promise.reject(new UploadError('not-found', { id }));
+    if (c.status !== 'processing') return Promise.resolve(c);
+    return new Promise((resolve, reject) => {
+      const w = {
+        id,
+        done: (r: MarketCreative | Error) => {
+          clearTimeout(timer);
+          this.#waiters.delete(w);
+          if (r instanceof Error) reject(r);
+          else resolve(r);
+        },
+      };
+      const timer = setTimeout(() => w.done(new UploadError('timeout', { id, timeoutMs })), timeoutMs);
+      this.#waiters.add(w);
+    });
+  }
+
+  onChange(listener: (c: MarketCreative) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    for (const d of Object.values(this.#dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
+    // Whatever a crash left mid-way: partial uploads, transcodes and stills.
+    for (const f of readdirSync(this.#dirs.tmp)) rmSync(join(this.#dirs.tmp, f), { recursive: true, force: true });
+    const pending = this.#rows.processing();
+    const ids = new Set(pending.map((c) => c.id));
+    for (const f of readdirSync(this.#dirs.originals)) if (!ids.has(f)) rmSync(join(this.#dirs.originals, f), { force: true });
+    const stills = this.#rows.previewFiles();
+    for (const f of readdirSync(this.#dirs.previews)) if (!stills.has(f)) rmSync(join(this.#dirs.previews, f), { force: true });
+    this.#abort = new AbortController();
+    this.#started = true;
+    this.#queue.start();
+    for (const c of pending) {
+      if (existsSync(join(this.#dirs.originals, c.id))) this.#queue.push(c.id);
+      else this.#reject(c.id, new UploadError('original-lost'));
+    }
+    if (pending.length) this.#log.info({ resumed: pending.length }, 'creative uploads: resuming');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#abort.abort();
+    for (const w of [...this.#waiters]) w.done(new UploadError('stopped'));
+    await this.#queue.stop();
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** One queued creative: transcode, verify, preview, store; or reject, or leave for a retry. */
+  async #process(id: string, signal: AbortSignal): Promise<void> {
+    if (this.#rows.get(id)?.status !== 'processing') return;
+    const log = this.#log.child({ creative: id });
+    const original = join(this.#dirs.originals, id);
+    if (!existsSync(original)) return this.#reject(id, new UploadError('original-lost'));
+    const still = join(this.#dirs.tmp, `${id}.png`);
+    let rendered: RenderedFile[] = [];
+    try {
+      const src = await probe(this.#ffprobe, original, { signal }).catch((err: unknown) => {
+        throw err instanceof MediaError && err.code === 'unplayable' ? new UploadError('corrupt', { tool: err.message.slice(0, 400) }) : err;
+      });
+      rendered = await renderAll(original, src, this.#profiles, {
+        ffmpeg: this.#ffmpeg,
+        ffprobe: this.#ffprobe,
+        signal,
+        dir: this.#dirs.tmp,
+        id,
+        onTranscoded: (profile, s) => this.#m.transcodeSeconds.observe({ profile }, s),
+      });
+      const first = rendered[0]!;
+      const shot = await extractPreview(this.#ffmpeg, first.path, still, first.durationMs, signal);
+      if (signal.aborted) throw new MediaError('aborted', 'stopped');
+      const renditions = await commitAll(rendered, this.#o.creatives);
+      const file = `${id}.png`;
+      renameSync(still, join(this.#dirs.previews, file));
+      if (!this.#rows.markReady(id, renditions, { file, ...shot }, this.#now())) {
+        rmSync(join(this.#dirs.previews, file), { force: true });
+        return;
+      }
+      rmSync(original, { force: true });
+      this.#attempts.delete(id);
+      this.#m.uploads.inc({ result: 'ready', reason: '' });
+      log.info({ renditions: renditions.map((r) => `${r.profile}:${r.sha256.slice(0, 12)}`) }, 'creative ready');
+      this.#changed(id);
+    } catch (err) {
+      discard(rendered);
+      rmSync(still, { force: true });
+      if (signal.aborted || (err instanceof MediaError && err.code === 'aborted')) {
+        log.info('creative transcode stopped; resumes on the next start');
+        return;
+      }
+      if (err instanceof UploadError) return this.#reject(id, err);
+      this.#failedOnOurSide(id, err as Error, log);
+    }
+  }
+
+  #failedOnOurSide(id: string, err: Error, log: Logger): void {
+    const delays = this.#o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    const attempt = (this.#attempts.get(id) ?? 0) + 1;
+    this.#attempts.set(id, attempt);
+    const delay = delays[attempt - 1];
+    if (delay === undefined) {
+      this.#reject(id, new UploadError('internal', { attempts: attempt, error: err.message.slice(0, 400) }));
+      return;
+    }
+    log.error({ attempt, retryInMs: delay, err: err.message }, 'creative transcode failed on our side; will retry');
+    this.#queue.later(id, delay);
+  }
+
+  #reject(id: string, e: UploadError): void {
+    this.#attempts.delete(id);
+    if (!this.#rows.markRejected(id, e.reason, this.#now())) return;
+    rmSync(join(this.#dirs.originals, id), { force: true });
+    this.#m.uploads.inc({ result: 'rejected', reason: e.reason });
+    this.#log.warn({ creative: id, reason: e.reason, ...e.details }, `creative rejected: ${e.message}`);
+    this.#changed(id);
+  }
+
+  /** Told on the next turn, once the job has left the queue: a waiter may upload again at once. */
+  #changed(id: string): void {
+    setImmediate(() => this.#tell(id));
+  }
+
+  #tell(id: string): void {
+    const c = this.#rows.get(id);
+    if (!c) return;
+    for (const w of [...this.#waiters]) if (w.id === id) w.done(c);
+    for (const l of this.#listeners) {
+      try {
+        l(c);
+      } catch (err) {
+        this.#log.error({ creative: id, err: (err as Error).message }, 'creative change listener threw');
+      }
+    }
+  }
+
+  #now(): string {
+    return (this.#o.now?.() ?? new Date()).toISOString();
+  }
+}
+
+/** A creative rejected for a failure of ours: the same bytes uploaded again get another try. */
+function retriable(c: MarketCreative): boolean {
+  return c.status === 'rejected' && isRetryableReason(c.reason);
+}
+
+/** The rename is durable only once its directory is flushed (DESIGN.md rule 2). */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
