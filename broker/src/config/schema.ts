@@ -52,6 +52,24 @@ export const ConfigSchema = z.strictObject({
       defaultTimezone: z.string().min(1).default('UTC'),
     })
     .default({ refreshIntervalMs: 30_000, defaultTimezone: 'UTC' }),
+  /** The marketplace: console accounts, inventory, reports (API.md). */
+  market: z
+    .strictObject({
+      /** Report cells covering fewer distinct residents are suppressed (DESIGN.md rule 5). */
+      minCohort: z.int().min(2).max(1000).default(5),
+      sessionTtlHours: z.number().min(0.1).max(24 * 30).default(12),
+      /** Consecutive failed logins before an account is locked for lockSeconds. */
+      maxFailedLogins: z.int().min(1).max(100).default(5),
+      lockSeconds: z.int().min(1).max(86_400).default(300),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217, e.g. CNY').default('CNY'),
+      /** Largest creative upload, bytes. */
+      maxUploadBytes: z.int().min(1024).max(2 * 1024 * 1024 * 1024).default(200 * 1024 * 1024),
+      /** Longest accepted clip, ms: the screen profile's longest play, so nothing is cut unseen. */
+      maxClipMs: z.int().min(1000).max(120_000).default(30_000),
+      /** How often ended campaigns are swept out of the manifests. */
+      sweepIntervalMs: z.int().min(1000).default(3_600_000),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
 });
 

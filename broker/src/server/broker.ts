@@ -6,6 +6,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { aclHooks } from '../acl/mqtt-hooks.js';
+import { createApi } from '../api/app.js';
 import { makeBundle, type PublicUrls, publicUrls } from '../auth/bundle.js';
 import { IdentityStore } from '../auth/identities.js';
 import { mqttAuthenticate } from '../auth/mqtt-authenticate.js';
@@ -21,6 +22,7 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { publishedHook } from '../ingest/published-hook.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { ManifestPublisher } from '../manifest/publisher.js';
+import { Market } from '../market/market.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../manifest/signing-key.js';
 import { type Logger, silentLogger } from '../obs/log.js';
 import { BrokerMetrics, Registry as PromRegistry } from '../obs/metrics.js';
@@ -54,6 +56,8 @@ export interface RunningBroker {
   manifests: ManifestPublisher;
   store: ImpressionStore;
   signingKey: SigningKey;
+  /** The marketplace: accounts, sites, bookings, uploads, reports (API.md). */
+  market: Market;
   metrics: BrokerMetrics;
   registry: Registry;
   /** Provisions a device (or re-provisions a revoked one); returns its one-time bundle. */
@@ -159,6 +163,23 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     await manifests.start();
     cleanups.push(() => manifests.stop());
 
+    const market = new Market({
+      db,
+      store,
+      campaigns,
+      creatives,
+      refreshManifests: () => manifests.refresh(),
+      config: config.market,
+      stateDir: config.stateDir,
+      log,
+      registry,
+      now,
+    });
+    await market.start();
+    cleanups.push(() => market.stop());
+    const api = await createApi({ market, fleet, currency: config.market.currency, metrics, log });
+    cleanups.push(() => api.close());
+
     const maxPacket = config.mqtt.maxPacketBytes;
     const accept = (stream: Duplex, transport: 'tcp' | 'tls' | 'ws', req?: Parameters<Aedes['handle']>[1]) => {
       aedes.handle(stream, req);
@@ -193,6 +214,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       return { credentials: bundle(r), siteKey: enrolments.siteKey(ref.site) };
     };
     const http = createHttpServer({
+      api,
       enrol,
       identities,
       creatives,
@@ -253,6 +275,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       manifests,
       store,
       signingKey,
+      market,
       metrics,
       registry,
       async addDevice(site, device) {

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
+import { isApiPath } from '../api/app.js';
 import { authenticateRequest } from '../auth/http-basic.js';
 import type { IdentityStore } from '../auth/identities.js';
 import type { Identity } from '../auth/usernames.js';
@@ -20,6 +21,8 @@ export interface HttpDeps extends CreativeRouteDeps {
   enrol?(code: string): Promise<unknown>;
   /** Handles an upgrade to MQTT over WebSocket on /mqtt; absent: WebSocket off. */
   upgradeMqtt?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The marketplace API (api/app.ts), served under /api/; absent: off. */
+  api?: { handle(req: IncomingMessage, res: ServerResponse): void };
   /** The built web console; default broker/console/dist. */
   consoleDir?: string;
 }
@@ -29,6 +32,7 @@ const CHALLENGE = { 'www-authenticate': 'Basic realm="doorcast", charset="UTF-8"
 
 export function createHttpServer(d: HttpDeps): Server {
   const server = createServer((req, res) => {
+    if (d.api && isApiPath(req.url)) return d.api.handle(req, res);
     route(d, req, res).then(
       ([name, status]) => d.metrics.httpRequests.inc({ route: name, status: String(status) }),
       (err: Error) => {

@@ -1,0 +1,139 @@
+// The marketplace in one object with a lifecycle: accounts, sites, inventory, bookings,
+// uploads, the sync into manifests, and reports. The HTTP API (api/) is its only caller.
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { BrokerConfig } from '../config/schema.js';
+import type { CreativeStore } from '../creatives/creative-store.js';
+import { CreativeUploads, DEFAULT_UPLOAD_LIMITS, type MarketCreative } from '../creatives/uploads.js';
+import type { Db } from '../db/database.js';
+import type { CampaignTable } from '../manifest/campaigns.js';
+import type { Logger } from '../obs/log.js';
+import type { ImpressionStore } from '../store/impression-store.js';
+import { AccountStore } from './accounts.js';
+import { Bookings, type Campaign } from './booking.js';
+import { CampaignSync } from './campaign-sync.js';
+import { MarketError } from './errors.js';
+import { Inventory } from './inventory.js';
+import { buildReport, type CampaignReport } from './report.js';
+import { addDays, datesBetween, localHourOf, startOfLocalDate } from './site-time.js';
+import { SiteStore } from './sites.js';
+
+export interface MarketOptions {
+  db: Db;
+  store: ImpressionStore;
+  campaigns: CampaignTable;
+  creatives: CreativeStore;
+  /** Recompiles and publishes manifests (ManifestPublisher.refresh). */
+  refreshManifests(): Promise<unknown>;
+  config: BrokerConfig['market'];
+  stateDir: string;
+  log: Logger;
+  registry?: Registry;
+  now?: () => Date;
+}
+
+export class Market {
+  readonly accounts: AccountStore;
+  readonly sites: SiteStore;
+  readonly uploads: CreativeUploads;
+  readonly bookings: Bookings;
+  readonly inventory: Inventory;
+  readonly sync: CampaignSync;
+  readonly #o: MarketOptions;
+  readonly #now: () => Date;
+  readonly #log: Logger;
+  #sweep: NodeJS.Timeout | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(o: MarketOptions) {
+    this.#o = o;
+    this.#now = o.now ?? (() => new Date());
+    this.#log = o.log.child({ component: 'market' });
+    const c = o.config;
+    this.accounts = new AccountStore(o.db, { sessionTtlMs: c.sessionTtlHours * 3_600_000, maxFailures: c.maxFailedLogins, lockMs: c.lockSeconds * 1000, now: this.#now });
+    this.sites = new SiteStore(o.db, o.campaigns, this.#now);
+    this.uploads = new CreativeUploads({
+      db: o.db,
+      creatives: o.creatives,
+      workDir: join(o.stateDir, 'uploads'),
+      limits: { ...DEFAULT_UPLOAD_LIMITS, maxBytes: c.maxUploadBytes, maxDurationMs: c.maxClipMs },
+      log: o.log,
+      now: this.#now,
+      ...(o.registry ? { registry: o.registry } : {}),
+    });
+    this.bookings = new Bookings(o.db, this.sites, this.uploads, this.#now);
+    this.inventory = new Inventory(o.db, this.sites, o.store, this.#now);
+    this.sync = new CampaignSync(this.bookings, this.sites, o.campaigns, this.uploads, o.refreshManifests, this.#log);
+    this.uploads.onChange((cr) => this.#creativeChanged(cr));
+  }
+
+  async start(): Promise<void> {
+    await this.uploads.start();
+    await this.#serial(() => this.sync.syncAll());
+    this.#sweep = setInterval(() => {
+      this.#serial(() => this.sync.syncAll()).catch((err: Error) => this.#log.error({ err }, 'campaign sweep failed'));
+    }, this.#o.config.sweepIntervalMs);
+    this.#sweep.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#sweep);
+    await this.uploads.stop();
+    await this.#chain.catch(() => undefined);
+  }
+
+  /** Manifest syncs one at a time, in order. */
+  #serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(f, f);
+    this.#chain = p.catch(() => undefined);
+    return p;
+  }
+
+  book(merchantId: string, input: unknown): Promise<Campaign> {
+    const c = this.bookings.book(merchantId, input);
+    this.#log.info({ campaign: c.id, merchant: merchantId, slots: c.slots, priceCents: c.priceCents }, 'campaign booked');
+    return this.#serial(() => this.sync.sync(c)).then(() => this.bookings.get(c.id)!);
+  }
+
+  cancel(id: string): Promise<Campaign> {
+    const c = this.bookings.cancel(id);
+    this.#log.info({ campaign: id }, 'campaign cancelled');
+    return this.#serial(() => this.sync.sync(c)).then(() => c);
+  }
+
+  #creativeChanged(cr: MarketCreative): void {
+    const affected = this.bookings.live().filter((c) => c.creatives.includes(cr.id));
+    if (affected.length === 0) return;
+    this.#serial(async () => {
+      for (const c of affected) await this.sync.sync(this.bookings.get(c.id)!);
+    }).catch((err: Error) => this.#log.error({ err, creative: cr.id }, 'manifest sync after a creative change failed'));
+  }
+
+  /** A campaign's report over site-local dates (default: its booked dates up to today). */
+  async report(campaignId: string, range: { from?: string | undefined; to?: string | undefined } = {}): Promise<CampaignReport> {
+    const c = this.bookings.get(campaignId);
+    if (!c) throw new MarketError('not-found', `no campaign ${campaignId}`);
+    const zones = new Map(c.sites.map((s) => [s, this.sites.get(s)?.timezone ?? 'UTC']));
+    const nowMs = this.#now().getTime();
+    const today = [...zones.values()].map((tz) => localHourOf(nowMs, tz).date).sort().at(-1)!;
+    const from = range.from ?? c.dates.from;
+    // Up to today, within the booked dates (ISO dates sort as strings).
+    const to = range.to ?? [c.dates.from, [c.dates.to, today].sort()[0]!].sort()[1]!;
+    if (from > to) throw new MarketError('invalid', 'to is before from', 'query.to');
+    const dates = datesBetween(from, to, 366);
+    // The UTC span covering those local dates in every site's zone; buildReport trims exactly.
+    const starts = [...zones.values()].map((tz) => startOfLocalDate(from, tz));
+    const ends = [...zones.values()].map((tz) => startOfLocalDate(addDays(to, 1), tz));
+    const facts = await this.#o.store.campaignFacts(campaignId, new Date(Math.min(...starts)).toISOString(), new Date(Math.max(...ends)).toISOString());
+    return buildReport({
+      campaignId,
+      from,
+      to,
+      dates,
+      minCohort: this.#o.config.minCohort,
+      facts,
+      timeZoneOf: (s) => zones.get(s) ?? 'UTC',
+      scheduled: await this.inventory.scheduledPlays(campaignId, from, to),
+    });
+  }
+}

@@ -1,0 +1,144 @@
+// A campaign's report from the store's fact rows: plays, completions, distinct residents and
+// frequency, by day, daypart, site and door, with small cells suppressed. Pure. API.md "report".
+
+import type { CampaignFact } from '../store/impression-store.js';
+import { DAYPARTS, type DaypartId, daypartOfHour } from './dayparts.js';
+import { localHourOfUtcHour } from './site-time.js';
+
+export interface Cell {
+  key: string;
+  plays: number | null;
+  completed: number | null;
+  completionRate: number | null;
+  residents: number | null;
+  suppressed: boolean;
+}
+
+export interface FrequencyBucket {
+  bucket: '1' | '2' | '3+';
+  residents: number | null;
+  suppressed: boolean;
+}
+
+export interface FunnelStage {
+  stage: 'scheduled' | 'played' | 'completed';
+  count: number | null;
+}
+
+export interface CampaignReport {
+  campaignId: string;
+  from: string;
+  to: string;
+  minCohort: number;
+  totals: Cell & { anonymousPlays: number | null; failed: number | null };
+  funnel: FunnelStage[];
+  frequency: FrequencyBucket[];
+  byDay: Cell[];
+  byDaypart: Cell[];
+  bySite: Cell[];
+  byDoor: Cell[];
+}
+
+export interface ReportInput {
+  campaignId: string;
+  /** Inclusive site-local dates. */
+  from: string;
+  to: string;
+  minCohort: number;
+  facts: readonly CampaignFact[];
+  timeZoneOf(site: string): string;
+  /** Plays the booking is expected to have delivered so far (an estimate, see inventory.ts). */
+  scheduled: number;
+  /** Every date the report covers, so quiet days show as 0 rather than missing. */
+  dates: readonly string[];
+}
+
+class Acc {
+  plays = 0;
+  completed = 0;
+  failed = 0;
+  anonymous = 0;
+  readonly residents = new Set<string>();
+
+  add(f: CampaignFact): void {
+    this.plays += f.plays;
+    this.completed += f.completed;
+    this.failed += f.failed;
+    if (f.pseudonym === null) this.anonymous += f.plays;
+    else if (f.plays > 0) this.residents.add(f.pseudonym);
+  }
+
+  /**
+   * Suppressed when the plays may come from fewer than `k` people: every pseudonym is one,
+   * and all anonymous plays together count as one at most (they may all be the same person).
+   * A cell with no plays covers nobody and is shown as 0.
+   */
+  cell(key: string, k: number): Cell {
+    const cohort = this.residents.size + (this.anonymous > 0 ? 1 : 0);
+    if (this.plays > 0 && cohort < k) return { key, plays: null, completed: null, completionRate: null, residents: null, suppressed: true };
+    return { key, plays: this.plays, completed: this.completed, completionRate: this.plays ? round(this.completed / this.plays) : 0, residents: this.residents.size, suppressed: false };
+  }
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function group(keys: readonly string[]): Map<string, Acc> {
+  return new Map(keys.map((k) => [k, new Acc()]));
+}
+
+function bump(m: Map<string, Acc>, key: string, f: CampaignFact): void {
+  let a = m.get(key);
+  if (!a) {
+    a = new Acc();
+    m.set(key, a);
+  }
+  a.add(f);
+}
+
+const cells = (m: Map<string, Acc>, k: number) => [...m].map(([key, a]) => a.cell(key, k));
+
+export function buildReport(i: ReportInput): CampaignReport {
+  const k = i.minCohort;
+  const total = new Acc();
+  const byDay = group(i.dates);
+  const byDaypart = group(DAYPARTS.map((d) => d.id));
+  const bySite = new Map<string, Acc>();
+  const byDoor = new Map<string, Acc>();
+  const perResident = new Map<string, number>();
+  for (const f of i.facts) {
+    const local = localHourOfUtcHour(f.hour, i.timeZoneOf(f.site));
+    // The store is asked for a UTC range a little wider than the local dates; trim here.
+    if (local.date < i.from || local.date > i.to) continue;
+    total.add(f);
+    bump(byDay, local.date, f);
+    bump(byDaypart, daypartOfHour(local.hour) satisfies DaypartId, f);
+    bump(bySite, f.site, f);
+    bump(byDoor, `${f.site}/${f.device}#${f.door}`, f);
+    if (f.pseudonym !== null && f.plays > 0) perResident.set(f.pseudonym, (perResident.get(f.pseudonym) ?? 0) + f.plays);
+  }
+  const counts = { '1': 0, '2': 0, '3+': 0 };
+  for (const n of perResident.values()) counts[n >= 3 ? '3+' : n === 2 ? '2' : '1']++;
+  const frequency = (Object.keys(counts) as (keyof typeof counts)[]).map((bucket) => {
+    const n = counts[bucket];
+    return n > 0 && n < k ? { bucket, residents: null, suppressed: true } : { bucket, residents: n, suppressed: false };
+  });
+  const t = total.cell('total', k);
+  const sorted = (m: Map<string, Acc>) => cells(new Map([...m].sort(([a], [b]) => a.localeCompare(b))), k);
+  return {
+    campaignId: i.campaignId,
+    from: i.from,
+    to: i.to,
+    minCohort: k,
+    totals: { ...t, anonymousPlays: t.suppressed ? null : total.anonymous, failed: t.suppressed ? null : total.failed },
+    funnel: [
+      { stage: 'scheduled', count: Math.round(i.scheduled) },
+      { stage: 'played', count: t.plays },
+      { stage: 'completed', count: t.completed },
+    ],
+    frequency,
+    byDay: sorted(byDay),
+    byDaypart: cells(byDaypart, k),
+    bySite: sorted(bySite),
+    byDoor: sorted(byDoor),
+  };
+}

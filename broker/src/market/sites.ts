@@ -1,0 +1,141 @@
+// Sites as the marketplace sees them: where they are, their doors and screens, how much paid
+// share of voice a slot holds, the price per unit, and the weekly profile of expected unlocks.
+import { z } from 'zod';
+import { NameSchema, SiteIdSchema } from '../contract.js';
+import type { Db } from '../db/database.js';
+import type { CampaignTable } from '../manifest/campaigns.js';
+import { LatSchema, LonSchema } from './accounts.js';
+import { type DaypartId, DaypartSchema } from './dayparts.js';
+import { MarketError } from './errors.js';
+import { GENERIC_PROFILE, HoursSchema, type WeeklyHours } from './profile.js';
+import { isTimeZone } from './site-time.js';
+
+export const DoorSchema = z.strictObject({ id: NameSchema, name: z.string().trim().min(1).max(100), screens: z.int().min(1).max(8).default(1) });
+
+const PricesSchema = z.partialRecord(DaypartSchema, z.int().min(0).max(100_000_000));
+
+/** Price per unit of share of voice per slot, cents, when a site sets none. */
+export const DEFAULT_PRICES: Record<DaypartId, number> = { night: 200, morning: 1500, midday: 800, afternoon: 800, evening: 1500, late: 500 };
+
+const siteFields = {
+  name: z.string().trim().min(1).max(100),
+  lat: LatSchema,
+  lon: LonSchema,
+  timezone: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Asia/Shanghai'),
+  doors: z.array(DoorSchema).min(1).max(64),
+  /** Paid units one slot holds: at most this many paid campaigns at one unit each. */
+  capacityUnits: z.int().min(1).max(100),
+  priceCents: PricesSchema,
+  /** The network screen profile its screens play (uploads are transcoded to each). */
+  screenProfile: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+};
+
+export const SiteInputSchema = z
+  .strictObject({ id: SiteIdSchema, ...siteFields })
+  .extend({ capacityUnits: siteFields.capacityUnits.default(6), priceCents: PricesSchema.default({}), screenProfile: siteFields.screenProfile.default('gate-7in') });
+export const SitePatchSchema = z.strictObject(siteFields).partial();
+
+export const SiteSchema = z.object({
+  id: z.string(),
+  ...siteFields,
+  doors: z.array(z.object({ id: z.string(), name: z.string(), screens: z.int() })),
+  priceCents: z.record(z.string(), z.int()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Site = z.infer<typeof SiteSchema>;
+
+interface Row {
+  id: string;
+  name: string;
+  lat: number;
+  lon: number;
+  timezone: string;
+  doors: string;
+  capacity_units: number;
+  prices: string;
+  screen_profile: string;
+  profile_hours: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const toSite = (r: Row): Site => ({
+  id: r.id,
+  name: r.name,
+  lat: r.lat,
+  lon: r.lon,
+  timezone: r.timezone,
+  doors: JSON.parse(r.doors),
+  capacityUnits: r.capacity_units,
+  priceCents: { ...DEFAULT_PRICES, ...JSON.parse(r.prices) },
+  screenProfile: r.screen_profile,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class SiteStore {
+  constructor(
+    readonly db: Db,
+    readonly campaigns: CampaignTable,
+    readonly now: () => Date = () => new Date(),
+  ) {}
+
+  create(input: unknown): Site {
+    const s = SiteInputSchema.parse(input);
+    if (this.get(s.id)) throw new MarketError('exists', `site ${s.id} exists`, 'body.id');
+    const at = this.now().toISOString();
+    this.db
+      .prepare('INSERT INTO sites (id, name, lat, lon, timezone, doors, capacity_units, prices, screen_profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.id, s.name, s.lat, s.lon, s.timezone, JSON.stringify(s.doors), s.capacityUnits, JSON.stringify(s.priceCents), s.screenProfile, at, at);
+    this.#syncTimezone(s.id, s.timezone);
+    return this.get(s.id)!;
+  }
+
+  update(id: string, patch: unknown): Site {
+    const p = SitePatchSchema.parse(patch);
+    const cur = this.get(id);
+    if (!cur) throw new MarketError('not-found', `no site ${id}`);
+    const next = { ...cur, ...p };
+    const stored = this.db.prepare<[string], { prices: string }>('SELECT prices FROM sites WHERE id = ?').get(id)!;
+    const prices = p.priceCents ? { ...JSON.parse(stored.prices), ...p.priceCents } : JSON.parse(stored.prices);
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE sites SET name = ?, lat = ?, lon = ?, timezone = ?, doors = ?, capacity_units = ?, prices = ?, screen_profile = ?, updated_at = ? WHERE id = ?')
+        .run(next.name, next.lat, next.lon, next.timezone, JSON.stringify(next.doors), next.capacityUnits, JSON.stringify(prices), next.screenProfile, this.now().toISOString(), id);
+      // Slots not yet touched take the new capacity; sold ones never drop below what is sold.
+      if (p.capacityUnits !== undefined) this.db.prepare('UPDATE slots SET capacity_units = max(?, used_units) WHERE site = ?').run(p.capacityUnits, id);
+    })();
+    if (p.timezone) this.#syncTimezone(id, p.timezone);
+    return this.get(id)!;
+  }
+
+  get(id: string): Site | null {
+    const r = this.db.prepare<[string], Row>('SELECT * FROM sites WHERE id = ?').get(id);
+    return r ? toSite(r) : null;
+  }
+
+  list(): Site[] {
+    return this.db.prepare<[], Row>('SELECT * FROM sites ORDER BY id').all().map(toSite);
+  }
+
+  /** The operator's profile, or the generic curve when none was entered. */
+  manualProfile(id: string): { source: 'manual' | 'generic'; hours: WeeklyHours } {
+    const r = this.db.prepare<[string], { profile_hours: string | null }>('SELECT profile_hours FROM sites WHERE id = ?').get(id);
+    if (!r) throw new MarketError('not-found', `no site ${id}`);
+    return r.profile_hours ? { source: 'manual', hours: HoursSchema.parse(JSON.parse(r.profile_hours)) } : { source: 'generic', hours: GENERIC_PROFILE };
+  }
+
+  setManualProfile(id: string, input: unknown): void {
+    const { hours } = z.strictObject({ hours: HoursSchema }).parse(input);
+    if (this.db.prepare('UPDATE sites SET profile_hours = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(hours), this.now().toISOString(), id).changes === 0) {
+      throw new MarketError('not-found', `no site ${id}`);
+    }
+  }
+
+  /** The manifest's zone (quiet hours) follows the site's; consent and the rest are kept. */
+  #syncTimezone(id: string, timezone: string): void {
+    const cur = this.campaigns.site(id);
+    this.campaigns.setSite(id, { ...cur, timezone });
+  }
+}
