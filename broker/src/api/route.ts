@@ -53,6 +53,13 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
   return r.data;
 }
 
+/** The request stream of a raw-body route; anything the JSON parser took is the wrong type. */
+function rawBody(req: FastifyRequest, type: string): AsyncIterable<Buffer> {
+  const b = req.body as { [Symbol.asyncIterator]?: unknown } | undefined;
+  if (!b || typeof b[Symbol.asyncIterator] !== 'function') throw new ApiError(415, 'unsupported-media', `send the file itself as ${type} (or application/octet-stream)`);
+  return b as AsyncIterable<Buffer>;
+}
+
 export class RouteTable {
   readonly specs: RouteSpec[] = [];
 
@@ -74,7 +81,7 @@ export class RouteTable {
         if (format === 'csv' && !spec.csv) throw new ApiError(400, 'bad-request', 'this route has no CSV form', [{ path: 'query.format', message: 'csv is not offered here' }]);
         const params = parsePart(spec.params, req.params, 'params');
         const query = parsePart(spec.query, rest, 'query');
-        const body = spec.rawBody ? req.body : parsePart(spec.body, req.body, 'body');
+        const body = spec.rawBody ? rawBody(req, spec.rawBody) : parsePart(spec.body, req.body, 'body');
         const ctx = { req, reply, body, query, params, account } as Ctx<Out<S['body']>, Out<S['query']>, Out<S['params']>>;
         const result = await handler(ctx);
         if (spec.produces) return reply;
