@@ -93,6 +93,28 @@ describe('doorcast-broker CLI', () => {
     expect(r.err).toContain('creatives.0');
   });
 
+  it('account add creates an operator with a one-time password that signs in; bad input is a usage error', async () => {
+    const r = await run('account', 'add', '--config', config, '--email', 'ops@doorcast.test', '--name', 'Ops');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ email: 'ops@doorcast.test', role: 'operator' });
+    const password = /password for ops@doorcast\.test: (\S+)/.exec(r.err)?.[1];
+    expect(password).toBeTruthy();
+    const db = openStateDb(join(dir, 'state'));
+    try {
+      const { AccountStore } = await import('../market/accounts.js');
+      const accounts = new AccountStore(db, { sessionTtlMs: 60_000, maxFailures: 5, lockMs: 1000 });
+      expect((await accounts.login('ops@doorcast.test', password!)).ok).toBe(true);
+      expect(JSON.stringify(db.prepare('SELECT * FROM accounts').all())).not.toContain(password!);
+    } finally {
+      db.close();
+    }
+    expect((await run('account', 'add', '--config', config, '--email', 'ops@doorcast.test', '--name', 'Again')).code).toBe(1);
+    const shop = await run('account', 'add', '--config', config, '--email', 'shop@x.test', '--name', 'Li', '--role', 'merchant', '--shop', 'Noodles', '--lat', '91', '--lon', '121');
+    expect(shop.code).toBe(2);
+    expect(shop.err).toContain('merchant.lat');
+    expect((await run('account', 'list', '--config', config)).out.trim().split('\n')).toHaveLength(1);
+  });
+
   it('the bin serves until SIGTERM, with devices added by the CLI', async () => {
     const add = await run('device', 'add', '--config', config, '--site', 'oak', '--device', 'gate-1');
     const bundle = CredentialBundleSchema.parse(JSON.parse(add.out));

@@ -1,6 +1,7 @@
 // doorcast-broker: run the broker, and manage devices, operators, creatives and campaigns in
 // its state dir (a running broker picks changes up: see auth.recheckIntervalMs and
 // manifest.refreshIntervalMs).
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -15,6 +16,8 @@ import { type Db, openStateDb } from '../db/database.js';
 import { Enrolments } from '../enrol/enrolments.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { loadOrCreateSigningKey } from '../manifest/signing-key.js';
+import { AccountStore } from '../market/accounts.js';
+import { MarketError } from '../market/errors.js';
 import { createLogger } from '../obs/log.js';
 import { FleetRegistry } from '../registry/fleet.js';
 import { startBroker } from '../server/broker.js';
@@ -116,6 +119,31 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       }),
     );
 
+  const account = program.command('account').description('console accounts (operators and merchants; API.md)');
+  withConfig(account.command('add').description('create a console account; prints a generated password once unless --password-file is given'))
+    .requiredOption('--email <email>', 'sign-in email')
+    .requiredOption('--name <name>', 'the person')
+    .option('--role <role>', 'operator or merchant', 'operator')
+    .option('--password-file <file>', 'read the password from this file (first line)')
+    .option('--shop <name>', 'merchant: the shop name')
+    .option('--lat <deg>', 'merchant: shop latitude')
+    .option('--lon <deg>', 'merchant: shop longitude')
+    .action(async (o: { config: string; email: string; name: string; role: string; passwordFile?: string; shop?: string; lat?: string; lon?: string }) =>
+      withState(o.config, async (s) => {
+        const generated = o.passwordFile ? null : randomBytes(12).toString('base64url');
+        const password = generated ?? readFileSync(o.passwordFile!, 'utf8').split('\n')[0]!.trim();
+        const merchant = o.role === 'merchant' ? { name: o.shop ?? o.name, lat: Number(o.lat), lon: Number(o.lon) } : undefined;
+        const a = await accountsOf(s).create({ email: o.email, name: o.name, role: o.role, password, ...(merchant ? { merchant } : {}) });
+        io.out(`${JSON.stringify(a)}\n`);
+        if (generated) io.err(`doorcast-broker: password for ${a.email}: ${generated}\n  (shown once; it is stored only as a hash)\n`);
+      }),
+    );
+  withConfig(account.command('list').description('console accounts, one JSON object per line')).action(async (o: { config: string }) =>
+    withState(o.config, async (s) => {
+      for (const a of accountsOf(s).list(10_000)) io.out(`${JSON.stringify(a)}\n`);
+    }),
+  );
+
   withConfig(program.command('creative').description('creatives hosted by sha256').command('add').description('host a creative; prints its sha256 and size'))
     .argument('<file>', 'video file')
     .action(async (file: string, o: { config: string }) => withState(o.config, async (s) => io.out(`${JSON.stringify(await s.creatives.addFile(file))}\n`)));
@@ -154,7 +182,7 @@ function report(io: CliIo, err: unknown): number {
     io.err(`doorcast-broker: invalid input\n  ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n  ')}\n`);
     return 2;
   }
-  if (err instanceof IdentityError || err instanceof CreativeError || err instanceof TypeError) {
+  if (err instanceof IdentityError || err instanceof CreativeError || err instanceof MarketError || err instanceof TypeError) {
     io.err(`doorcast-broker: ${err.message}\n`);
     return 1;
   }
@@ -180,6 +208,9 @@ async function withState(configFile: string, f: (s: State) => Promise<void>): Pr
     db.close();
   }
 }
+
+const accountsOf = (s: State) =>
+  new AccountStore(s.db, { sessionTtlMs: s.config.market.sessionTtlHours * 3_600_000, maxFailures: s.config.market.maxFailedLogins, lockMs: s.config.market.lockSeconds * 1000 });
 
 function emitBundle(io: CliIo, s: State, r: { identity: Identity; secret: string }, out: string | undefined): void {
   const c = s.config;
