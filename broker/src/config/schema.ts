@@ -38,6 +38,27 @@ export const ConfigSchema = z.strictObject({
       http: z.string().regex(/^https?:\/\//, 'http:// or https:// URL').optional(),
     })
     .default({}),
+  /**
+   * Several broker nodes (deploy/cloud): routing through Redis (mqemitter-redis) and sessions,
+   * retained and in-flight messages in Redis (aedes-persistence-redis). Absent: the embedded
+   * default, everything in this process.
+   */
+  cluster: z
+    .strictObject({ redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss:// URL') }) })
+    .optional(),
+  /** Where impressions and door counts go: SQLite in stateDir (default) or a PostgreSQL shared by all nodes. */
+  store: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('sqlite') }),
+      z.strictObject({
+        kind: z.literal('postgres'),
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'postgres:// URL'),
+        /** Connections per node. */
+        poolMax: z.int().min(1).max(200).default(10),
+        statementTimeoutMs: z.int().min(100).default(30_000),
+      }),
+    ])
+    .default({ kind: 'sqlite' }),
   auth: z
     .strictObject({
       /** How often live connections are re-checked against revocations made by another process. */

@@ -2,7 +2,7 @@
 // authentication, ACL, ingestion, fleet registry, manifests and creatives.
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { aclHooks } from '../acl/mqtt-hooks.js';
@@ -28,7 +28,8 @@ import { type Logger, silentLogger } from '../obs/log.js';
 import { BrokerMetrics, Registry as PromRegistry } from '../obs/metrics.js';
 import { FleetRegistry } from '../registry/fleet.js';
 import type { ImpressionStore } from '../store/impression-store.js';
-import { SqliteImpressionStore } from '../store/sqlite-impression-store.js';
+import { openImpressionStore } from '../store/open-store.js';
+import { createAedes } from './aedes-backend.js';
 import { createHttpServer } from './http.js';
 import { listen, listenTcp, listenTls, type MqttListener } from './listeners.js';
 import { guardPacketSize } from './packet-guard.js';
@@ -103,7 +104,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     const campaigns = new CampaignTable(db, now);
     const creatives = new CreativeStore(join(config.stateDir, 'creatives'));
     const signingKey = loadOrCreateSigningKey(config.stateDir);
-    const store = options.store ?? new SqliteImpressionStore(join(config.stateDir, 'impressions.sqlite'));
+    const store = options.store ?? (await openImpressionStore(config, log));
     storeCleanups.push(() => store.close());
 
     const sessions = new Sessions();
@@ -115,8 +116,10 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       return p;
     };
 
-    const aedes = await Aedes.createBroker({ connectTimeout: 10_000 });
-    cleanups.push(() => new Promise<void>((r) => aedes.close(() => r())));
+    // Embedded or clustered over Redis, per config.cluster (aedes-backend.ts).
+    const backend = await createAedes(config, { connectTimeout: 10_000, log });
+    cleanups.push(() => backend.close());
+    const aedes = backend.aedes;
     const publish = (topic: string, payload: Buffer, retain: boolean) =>
       new Promise<void>((resolve, reject) =>
         aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve())),
