@@ -21,6 +21,10 @@ describe('npm start (the demo)', () => {
     // Unlocks became plays of the demo campaigns, synced to the cloud, with visual proof.
     expect(stdout).toMatch(/plays in the cloud: .*(noodle-bar|corner-bakery|welcome-home) \d+/);
     expect(readdirSync(join(dir, 'snapshots')).some((f) => f.endsWith('.png'))).toBe(true);
+    // The marketplace: a console to sign in to, and the booked campaign's plays in its report.
+    expect(stdout).toMatch(/console: http:\/\/127\.0\.0\.1:\d+\/console\/ {2}merchant \S+ \/ \S+ \(campaign c_[0-9a-f]{20}\)/);
+    const report = /merchant report c_[0-9a-f]{20}: plays (\d+|<5 residents)/.exec(stdout);
+    expect(report).not.toBeNull();
     const stored = Number(/stopped: (\d+) door events in the store/.exec(stdout)?.[1]);
     expect(stored).toBeGreaterThan(0);
     const db = new Database(join(dir, 'state', 'agent.db'), { readonly: true });

@@ -11,6 +11,7 @@ import { Agent, type ClosedWindow, type DwellWindow, initKeyFile, openAgentStore
 import Database from 'better-sqlite3';
 import { startDemoCloud } from './cloud.js';
 import { installDemoCampaigns } from './creatives.js';
+import { DEMO_LOGINS, installDemoMarket } from './market.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,13 +32,16 @@ const creativesDir = join(dir, 'creatives');
 const campaigns = await installDemoCampaigns(dir, broker, site, creativesDir);
 
 const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const sim = { doors: 2, residents: 400, seed: Date.now() % 100_000 };
+const booked = await installDemoMarket(broker, { site, timezone, keyFile, sim, clipFile: join(dir, 'clips', 'noodle-bar.mp4') });
+await broker.manifests.refresh();
 const config = parseConfig({
   version: 1,
   device: { id: device, site },
   stateDir: join(dir, 'state'),
   keyFile,
   site: { timezone },
-  sources: [{ kind: 'sim', name: 'sim', speed: Number(opt.speed), doors: 2, seed: Date.now() % 100_000 }],
+  sources: [{ kind: 'sim', name: 'sim', speed: Number(opt.speed), doors: sim.doors, seed: sim.seed }],
   doors: [
     { id: 'east-gate', source: 'sim', controllerDoor: 1 },
     { id: 'lobby', source: 'sim', controllerDoor: 2 },
@@ -71,6 +75,7 @@ await agent.start();
 out(`doorcast demo: device ${device} at ${site} (${timezone}); state in ${dir}`);
 out(`campaigns: ${campaigns.join(', ')}; first frames of plays in ${join(dir, 'snapshots')}`);
 out(`agent metrics: http://127.0.0.1:${agent.metricsPort}/metrics   broker: mqtt://127.0.0.1:${broker.mqttPort}, http://127.0.0.1:${broker.httpPort}   stop: Ctrl-C`);
+out(`console: http://127.0.0.1:${broker.httpPort}/console/  merchant ${DEMO_LOGINS.merchant.email} / ${DEMO_LOGINS.merchant.password} (campaign ${booked.campaignId}), operator ${DEMO_LOGINS.operator.email} / ${DEMO_LOGINS.operator.password}`);
 
 const ref = { site, device };
 /** What merchants will see: plays per campaign, counted in the cloud's store (aggregates only). */
@@ -94,6 +99,10 @@ const stop = async () => {
   clearInterval(summary);
   await agent.stop();
   out(`plays in the cloud: ${await playsByCampaign()}`);
+  // What the merchant's console shows: aggregates only, small cells suppressed.
+  const r = await broker.market.report(booked.campaignId);
+  const n = (x: number | null) => (x === null ? `<${r.minCohort} residents` : String(x));
+  out(`merchant report ${booked.campaignId}: plays ${n(r.totals.plays)}, completed ${n(r.totals.completed)}, residents ${n(r.totals.residents)}`);
   await broker.stop();
   const db = new Database(join(config.stateDir, 'agent.db'), { readonly: true });
   const stored = (db.prepare('SELECT count(*) AS n FROM door_events').get() as { n: number }).n;

@@ -116,6 +116,11 @@ export class AccountStore {
     return r ? toAccount(r) : null;
   }
 
+  byEmail(email: string): Account | null {
+    const r = this.db.prepare<[string], Row>('SELECT * FROM accounts WHERE email = ?').get(email);
+    return r ? toAccount(r) : null;
+  }
+
   /** By creation, then id; `after` is the last id of the previous page. */
   list(limit: number, after?: string): Account[] {
     const rows = after
