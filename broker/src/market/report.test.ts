@@ -22,18 +22,31 @@ describe('buildReport', () => {
     // 2026-11-30T23 UTC is 07:00 on 1 December in Shanghai: morning.
     const r = buildReport(input([fact({ pseudonym: P('A'), plays: 2, completed: 1 }), fact({ pseudonym: P('B') }), fact({ pseudonym: P('C'), hour: '2026-12-01T17' }), fact({ pseudonym: null, plays: 3, completed: 3 })]));
     expect(r.totals).toMatchObject({ plays: 7, completed: 6, residents: 3, anonymousPlays: 3, suppressed: false, completionRate: 0.8571 });
+    // 2 December has one resident only, below the cohort of 3; 1 December is then hidden too,
+    // or the total minus 1 December would give 2 December away.
     expect(r.byDay).toEqual([
-      { key: '2026-12-01', plays: 6, completed: 5, completionRate: 0.8333, residents: 2, suppressed: false },
-      // One resident only: below the cohort of 3.
+      { key: '2026-12-01', plays: null, completed: null, completionRate: null, residents: null, suppressed: true },
       { key: '2026-12-02', plays: null, completed: null, completionRate: null, residents: null, suppressed: true },
     ]);
-    expect(r.byDaypart.find((c) => c.key === 'morning')).toMatchObject({ plays: 6, suppressed: false });
+    // C's 01:00 play is the only night cell, so the smallest other daypart (morning) goes too.
+    expect(r.byDaypart.filter((c) => c.suppressed).map((c) => c.key)).toEqual(['night', 'morning']);
     expect(r.byDaypart.find((c) => c.key === 'evening')).toMatchObject({ plays: 0, suppressed: false });
     expect(r.funnel).toEqual([
       { stage: 'scheduled', count: 40 },
       { stage: 'played', count: 7 },
       { stage: 'completed', count: 6 },
     ]);
+  });
+
+  it('complementary suppression: one hidden cell never stands alone, so totals cannot reveal it', () => {
+    const many = (hour: string, tag: string, n: number) => Array.from({ length: n }, (_, i) => fact({ pseudonym: `k1.${tag}${i}`, hour }));
+    const r = buildReport(input([...many('2026-11-30T23', 'A', 6), ...many('2026-12-01T01', 'B', 4), ...many('2026-12-01T10', 'C', 1)], { minCohort: 3 }));
+    // Local 07:00 and 09:00 (morning) and 18:00 (evening, one resident): evening hidden, so
+    // is the smallest other daypart with plays.
+    const hidden = r.byDaypart.filter((c) => c.suppressed).map((c) => c.key);
+    expect(hidden).toContain('evening');
+    expect(hidden).toHaveLength(2);
+    for (const table of [r.byDay, r.byDaypart, r.bySite, r.byDoor]) expect(table.filter((c) => c.suppressed && c.plays === null).length).not.toBe(1);
   });
 
   it('anonymous plays count as one person at most', () => {
@@ -53,7 +66,7 @@ describe('buildReport', () => {
       fact({ pseudonym: P('G'), plays: 1, hour: '2026-12-01T01' }),
     ];
     expect(buildReport(input(facts)).frequency).toEqual([
-      { bucket: '1', residents: 3, suppressed: false },
+      { bucket: '1', residents: null, suppressed: true },
       { bucket: '2', residents: 3, suppressed: false },
       { bucket: '3+', residents: null, suppressed: true },
     ]);

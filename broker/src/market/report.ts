@@ -75,7 +75,7 @@ class Acc {
    */
   cell(key: string, k: number): Cell {
     const cohort = this.residents.size + (this.anonymous > 0 ? 1 : 0);
-    if (this.plays > 0 && cohort < k) return { key, plays: null, completed: null, completionRate: null, residents: null, suppressed: true };
+    if (this.plays > 0 && cohort < k) return { key, ...SUPPRESSED };
     return { key, plays: this.plays, completed: this.completed, completionRate: this.plays ? round(this.completed / this.plays) : 0, residents: this.residents.size, suppressed: false };
   }
 }
@@ -95,7 +95,27 @@ function bump(m: Map<string, Acc>, key: string, f: CampaignFact): void {
   a.add(f);
 }
 
-const cells = (m: Map<string, Acc>, k: number) => [...m].map(([key, a]) => a.cell(key, k));
+const SUPPRESSED = { plays: null, completed: null, completionRate: null, residents: null, suppressed: true } as const;
+
+/**
+ * Complementary suppression: with exactly one cell hidden, the total minus the shown cells
+ * would reveal it, so the smallest shown non-zero cell is hidden too.
+ */
+function complement<T extends { suppressed: boolean }>(list: T[], size: (c: T) => number, hide: (c: T) => T): T[] {
+  if (list.filter((c) => c.suppressed).length !== 1) return list;
+  let at = -1;
+  list.forEach((c, i) => {
+    if (!c.suppressed && size(c) > 0 && (at < 0 || size(c) < size(list[at]!))) at = i;
+  });
+  return at < 0 ? list : list.map((c, i) => (i === at ? hide(c) : c));
+}
+
+const cells = (m: Map<string, Acc>, k: number) =>
+  complement(
+    [...m].map(([key, a]) => a.cell(key, k)),
+    (c) => c.plays ?? 0,
+    (c) => ({ key: c.key, ...SUPPRESSED }),
+  );
 
 export function buildReport(i: ReportInput): CampaignReport {
   const k = i.minCohort;
@@ -118,10 +138,14 @@ export function buildReport(i: ReportInput): CampaignReport {
   }
   const counts = { '1': 0, '2': 0, '3+': 0 };
   for (const n of perResident.values()) counts[n >= 3 ? '3+' : n === 2 ? '2' : '1']++;
-  const frequency = (Object.keys(counts) as (keyof typeof counts)[]).map((bucket) => {
-    const n = counts[bucket];
-    return n > 0 && n < k ? { bucket, residents: null, suppressed: true } : { bucket, residents: n, suppressed: false };
-  });
+  const frequency = complement(
+    (Object.keys(counts) as (keyof typeof counts)[]).map((bucket): FrequencyBucket => {
+      const n = counts[bucket];
+      return n > 0 && n < k ? { bucket, residents: null, suppressed: true } : { bucket, residents: n, suppressed: false };
+    }),
+    (b) => b.residents ?? 0,
+    (b) => ({ bucket: b.bucket, residents: null, suppressed: true }),
+  );
   const t = total.cell('total', k);
   const sorted = (m: Map<string, Acc>) => cells(new Map([...m].sort(([a], [b]) => a.localeCompare(b))), k);
   return {
