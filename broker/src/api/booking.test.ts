@@ -117,6 +117,18 @@ describe('booking', () => {
     expect((await f.bakery.post('/api/v1/campaigns', booking({ dayparts: ['late'], dates: { from: plus(7), to: plus(7) }, creatives: [bakeryClip] }))).status).toBe(201);
   });
 
+  it('targets only segments the site defines', async () => {
+    f.broker.campaigns.setSite('maple', { ...f.broker.campaigns.site('maple'), segmentRules: [{ name: 'school-run', kind: 'window-days', window: { start: '07:00', end: '09:00' }, minDays: 3 }] });
+    expect((await f.noodles.get('/api/v1/sites/maple/segments')).body.items).toEqual([{ name: 'school-run', kind: 'window-days' }]);
+    const ok = await f.noodles.post('/api/v1/campaigns', booking({ name: 'parents', dates: { from: plus(11), to: plus(11) }, segments: ['school-run'] }));
+    expect(ok.status).toBe(201);
+    const c = JSON.parse(f.broker.manifests.current({ site: 'maple', device: 'gate-1' })!.envelope.body).campaignSet.campaigns.find((x: { id: string }) => x.id === ok.body.id);
+    expect(c.segments).toEqual(['school-run']);
+    const bad = await f.noodles.post('/api/v1/campaigns', booking({ sites: ['maple', 'oak'], dates: { from: plus(11), to: plus(11) }, segments: ['school-run'] }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0]).toEqual({ path: 'body.segments.0', message: 'segment school-run is not defined at oak' });
+  });
+
   it('refuses bad bookings with field paths and books nothing', async () => {
     const count = () => (f.broker.market.sites.db.prepare('SELECT count(*) AS n FROM market_campaigns').get() as { n: number }).n;
     const before = count();

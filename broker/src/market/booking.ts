@@ -109,6 +109,11 @@ export class Bookings {
       if (b.dates.from < this.#today(s.timezone)) throw new MarketError('invalid', `dates.from ${b.dates.from} is in the past at ${id}`, 'body.dates.from');
       return s;
     });
+    // A segment no booked site defines would never match anyone: the campaign could not play.
+    b.segments?.forEach((name, i) => {
+      const missing = sites.filter((s) => !this.sites.segments(s.id).some((r) => r.name === name));
+      if (missing.length) throw new MarketError('invalid', `segment ${name} is not defined at ${missing.map((s) => s.id).join(', ')}`, `body.segments.${i}`);
+    });
     b.creatives.forEach((id, i) => {
       const c = this.creatives.get(id);
       // Another merchant's creative reads as missing: ids are not probeable.

@@ -119,6 +119,11 @@ export class SiteStore {
     return this.db.prepare<[], Row>('SELECT * FROM sites ORDER BY id').all().map(toSite);
   }
 
+  /** Names of the site's segment rules (targeting, evaluated on the device): what a campaign may target. */
+  segments(id: string): { name: string; kind: string }[] {
+    return this.campaigns.site(id).segmentRules.map((r) => ({ name: String(r.name), kind: String(r.kind) }));
+  }
+
   /** The operator's profile, or the generic curve when none was entered. */
   manualProfile(id: string): { source: 'manual' | 'generic'; hours: WeeklyHours } {
     const r = this.db.prepare<[string], { profile_hours: string | null }>('SELECT profile_hours FROM sites WHERE id = ?').get(id);

@@ -23,6 +23,11 @@ export function siteRoutes(t: RouteTable, m: Market): void {
     return s;
   });
 
+  t.add({ method: 'GET', url: '/api/v1/sites/:id/segments', access: 'signed-in', tag: 'sites', summary: 'Audience segments a campaign may target at this site (names only; residents stay on the device)', params: IdParams, response: z.object({ items: z.array(z.object({ name: z.string(), kind: z.string() })) }) }, ({ params }) => {
+    m.inventory.requireSite(params.id);
+    return { items: m.sites.segments(params.id) };
+  });
+
   t.add({ method: 'GET', url: '/api/v1/sites/:id/profile', access: 'signed-in', tag: 'sites', summary: 'Expected unlocks per site-local hour, Sunday first', params: IdParams, response: ProfileSchema }, ({ params }) =>
     m.inventory.profile(m.inventory.requireSite(params.id)),
   );
