@@ -125,8 +125,10 @@ export async function createAedes(config: Pick<BrokerConfig, 'cluster'>, o: Back
     close() {
       closing ??= (async () => {
         // aedes.close ends the clients and the emitter; the persistence goes last, as the
-        // clients' disconnects still write to it.
+        // clients' disconnects still write to it. QUIT, not a hard disconnect, so commands still
+        // in flight (some are fired without a handler) get their replies instead of rejections.
         await closeAedes(aedes);
+        await Promise.race([db.quit().catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
         await persistence.destroy().catch((err: Error) => log.debug({ err: err.message }, 'redis persistence close'));
         disconnect();
       })();

@@ -1,0 +1,83 @@
+// A broker cluster in one test process: private Redis and PostgreSQL (test/support), one shared
+// state dir (identities, fleet, campaigns in SQLite over WAL, as deploy/cloud/README.md says),
+// N broker nodes in clustered mode, and a TCP proxy in front (test/chaos/proxy.ts) standing in
+// for the load balancer: its address is the MQTT URL every credential bundle names.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type PayloadTypes, parse, type TopicKind } from '../../broker/src/contract.js';
+import type { RunningBroker } from '../../broker/src/server/broker.js';
+import { startTestBroker } from '../../broker/src/testing.js';
+import { ChaosProxy } from '../chaos/proxy.js';
+import { type PostgresService, startPostgres } from '../support/postgres.js';
+import { type RedisService, startRedis } from '../support/redis.js';
+
+export interface Cluster {
+  redis: RedisService;
+  pg: PostgresService;
+  pgUrl: string;
+  stateDir: string;
+  /** The balancer. */
+  lb: ChaosProxy;
+  /** The balancer's MQTT URL. */
+  url: string;
+  nodes: RunningBroker[];
+  /** New connections through the balancer go to this node; open ones stay. */
+  route(node: RunningBroker): void;
+  /** Starts one more node on the shared services. */
+  addNode(): Promise<RunningBroker>;
+  destroy(): Promise<void>;
+}
+
+export async function startCluster(count: number): Promise<Cluster> {
+  // Nowhere until route(): no node is up yet.
+  const [redis, pg, lb] = await Promise.all([startRedis(), startPostgres(), ChaosProxy.start({ port: 1 })]);
+  const url = lb.url();
+  const stateDir = mkdtempSync(join(tmpdir(), 'doorcast-cluster-'));
+  const pgUrl = await pg.createDatabase('doorcast');
+  const nodes: RunningBroker[] = [];
+  const addNode = async () => {
+    const node = await startTestBroker({
+      stateDir,
+      cluster: { redis: { url: redis.url } },
+      store: { kind: 'postgres', url: pgUrl, poolMax: 4 },
+      publicUrls: { mqtt: url },
+      // Only explicit refreshes publish manifests, so a test knows which node published one.
+      manifest: { refreshIntervalMs: 600_000 },
+    });
+    nodes.push(node);
+    return node;
+  };
+  const destroy = async () => {
+    await lb.close();
+    for (const n of nodes.splice(0)) await n.stop();
+    await Promise.allSettled([redis.destroy(), pg.destroy()]);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    // One after another: the first creates the shared signing key, the others load it.
+    for (let i = 0; i < count; i++) await addNode();
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+  const route = (node: RunningBroker) => lb.apply({ kind: 'target', target: { port: node.mqttPort! } });
+  return { redis, pg, pgUrl, stateDir, lb, url, nodes, route, addNode, destroy };
+}
+
+/** Parses a cloud-link payload or throws with the schema's reason (CLOUD-LINK.md §4.2). */
+export function read<K extends TopicKind>(kind: K, payload: Uint8Array): PayloadTypes[K] {
+  const r = parse(kind, payload);
+  if (!r.ok) throw new Error(`${kind}: ${r.reason} at ${r.path}: ${r.message}`);
+  return r.value;
+}
+
+/** `p`, or a rejection naming `what` after `ms` (mqtt.js waits for a PUBACK or SUBACK forever). */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
