@@ -1,4 +1,4 @@
-// The real agent as a child process (the CLI bundle, as systemd runs it), with its stderr log
+// The real agent as a child process (the CLI bundle, as systemd runs it), with its log
 // kept in a bounded ring and its metrics scraped over HTTP.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +30,16 @@ export class AgentProcess {
   start(): void {
     if (this.running) throw new Error('agent already running');
     this.starts++;
-    const c = spawn(process.execPath, [BIN, 'run', '-c', this.config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOORCAST_LOG_LEVEL: 'warn' } });
-    let rest = '';
-    c.stderr!.on('data', (d: Buffer) => {
-      const parts = (rest + d.toString()).split('\n');
-      rest = parts.pop() ?? '';
-      for (const line of parts) this.#line(line);
-    });
+    const c = spawn(process.execPath, [BIN, 'run', '-c', this.config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOORCAST_LOG_LEVEL: 'warn' } });
+    // pino writes to stdout; a crash trace goes to stderr.
+    for (const stream of [c.stdout!, c.stderr!]) {
+      let rest = '';
+      stream.on('data', (d: Buffer) => {
+        const parts = (rest + d.toString()).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) this.#line(line);
+      });
+    }
     this.#child = c;
   }
 

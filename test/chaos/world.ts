@@ -185,6 +185,11 @@ export class World {
     return this.#read((db) => db.prepare('SELECT count(*) FROM impressions_outbox').pluck().get() as number);
   }
 
+  /** Impressions the agent has committed so far (the ledger). */
+  recorded(): number {
+    return this.#read((db) => db.prepare('SELECT count(*) FROM chaos_ledger').pluck().get() as number);
+  }
+
   #read<T>(f: (db: Database.Database) => T): T {
     const db = new Database(this.dbPath, { readonly: true, timeout: 5000 });
     try {
