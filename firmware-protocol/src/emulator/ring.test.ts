@@ -47,7 +47,10 @@ describe('EventRing (PROTOCOL.md §4.2–4.3)', () => {
     r.push(ev(2));
     r.due(0);
     r.nak(1, 'storage-unavailable');
-    expect(r.due(1).map((e) => e.seq)).toEqual([1]);
+    // Kept, and retried after its backoff (1 s here), not at once (PROTOCOL.md §4.2).
+    expect(r.seqs()).toEqual([1, 2]);
+    expect(r.due(1)).toEqual([]);
+    expect(r.due(1000).map((e) => e.seq)).toEqual([1, 2]);
     r.nak(2, 'rejected');
     expect(r.seqs()).toEqual([1]);
     expect(r.rejected).toBe(1);

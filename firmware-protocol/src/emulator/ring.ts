@@ -58,8 +58,8 @@ export class EventRing {
       if (this.ack(seq)) this.rejected++;
       return;
     }
-    const e = this.#entries.find((x) => x.event.seq === seq);
-    if (e) e.inFlight = false;
+    // Nothing else to do: the entry stays in flight until its retransmit is due (§4.2 "next
+    // retransmit after the backoff"). Resending at once made a full disk a NAK storm.
   }
 
   /** Events to send now, oldest first, keeping at most `window` in flight. */
