@@ -66,7 +66,10 @@ export interface Creative {
   merchantId: string;
   name: string;
   status: CreativeStatus;
+  /** A machine code (upload-rules.ts UploadReason). */
   reason: string | null;
+  /** The reason as a sentence for the shop owner, in English, with the numbers filled in. */
+  message: string | null;
   bytes: number;
   durationMs: number | null;
   width: number | null;
@@ -87,6 +90,8 @@ export interface Campaign {
   units: number;
   creatives: string[];
   priceCents: number;
+  /** How many site × date × daypart slots it holds. */
+  slots?: number;
   createdAt: string;
   cancelledAt: string | null;
 }
@@ -128,8 +133,8 @@ export interface Device {
   online: boolean;
   lastSeen: string | null;
   agentVersion: string | null;
-  manifestApplied: number | null;
-  manifestPublished: number | null;
+  manifestVersionApplied: number | null;
+  manifestVersionPublished: number | null;
   outboxDepth: number | null;
   oldestUnsyncedAgeS: number | null;
 }

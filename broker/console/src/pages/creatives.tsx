@@ -99,15 +99,20 @@ function Upload({ onUploaded }: { onUploaded(): void }) {
   );
 }
 
-/** The rejection reason in plain words: a known code's sentence, else the server's text. */
-function reasonText(reason: string | null, t: ReturnType<typeof useI18n>['t']): string {
-  if (!reason) return t('creatives.reason.unknown');
-  const key = `creatives.reason.${reason}`;
-  return isKey(key) ? t(key) : reason;
+/**
+ * The rejection reason in plain words. In English the server's sentence (it has the numbers);
+ * in Chinese our sentence for the code; else whichever there is.
+ */
+function reasonText(c: Creative, i18n: ReturnType<typeof useI18n>): string {
+  if (i18n.lang === 'en' && c.message) return c.message;
+  const key = `creatives.reason.${c.reason}`;
+  if (c.reason && isKey(key)) return i18n.t(key);
+  return c.message ?? c.reason ?? i18n.t('creatives.reason.unknown');
 }
 
 function CreativeRow({ c }: { c: Creative }) {
-  const { t, lang } = useI18n();
+  const i18n = useI18n();
+  const { t, lang } = i18n;
   const kind = c.status === 'ready' ? 'ok' : c.status === 'rejected' ? 'bad' : 'wait';
   return (
     <li class="creative" data-creative={c.id} data-status={c.status}>
@@ -122,7 +127,7 @@ function CreativeRow({ c }: { c: Creative }) {
         {c.status === 'processing' && <p class="muted">{t('creatives.processing')}</p>}
         {c.status === 'rejected' && (
           <p class="error" data-testid="reason">
-            {reasonText(c.reason, t)}
+            {reasonText(c, i18n)}
           </p>
         )}
       </div>

@@ -14,7 +14,7 @@ import { defaultFilter, type Filter, SlotFilter } from './slot-filter';
 export function Find() {
   const { t, lang } = useI18n();
   const { me } = useSession();
-  const sites = useApi<Page<Site>>('/sites?limit=500');
+  const sites = useApi<Page<Site>>('/sites');
   const [filter, setFilter] = useState<Filter>(defaultFilter);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 

@@ -2,12 +2,12 @@
 import { Badge, ErrorBox, Loading } from '../components/ui';
 import { age, dateTime } from '../format';
 import { useI18n } from '../i18n';
-import type { Device, Page } from '../types';
+import type { Device } from '../types';
 import { useApi } from '../use-api';
 
 export function Fleet() {
   const { t, lang } = useI18n();
-  const list = useApi<Page<Device>>('/fleet?limit=500', 10_000);
+  const list = useApi<{ items: Device[] }>('/fleet', 10_000);
   const items = list.data?.items ?? [];
   const online = items.filter((d) => d.online).length;
   const dash = '—';
@@ -36,7 +36,7 @@ export function Fleet() {
               </thead>
               <tbody>
                 {items.map((d) => {
-                  const behind = d.manifestPublished !== null && d.manifestApplied !== d.manifestPublished;
+                  const behind = d.manifestVersionPublished !== null && (d.manifestVersionApplied ?? 0) < d.manifestVersionPublished;
                   return (
                     <tr key={`${d.site}/${d.device}`} data-device={`${d.site}/${d.device}`}>
                       <td data-label={t('fleet.device')}>
@@ -48,7 +48,7 @@ export function Fleet() {
                       </td>
                       <td data-label={t('fleet.lastSeen')}>{d.lastSeen ? dateTime(d.lastSeen, lang) : dash}</td>
                       <td data-label={t('fleet.manifest')} class={behind ? 'warn' : ''}>
-                        {t('fleet.appliedOf', { applied: d.manifestApplied ?? dash, published: d.manifestPublished ?? dash })}
+                        {t('fleet.appliedOf', { applied: d.manifestVersionApplied ?? dash, published: d.manifestVersionPublished ?? dash })}
                       </td>
                       <td data-label={t('fleet.outbox')}>{d.outboxDepth ?? dash}</td>
                       <td data-label={t('fleet.oldest')}>{d.oldestUnsyncedAgeS === null ? dash : age(d.oldestUnsyncedAgeS)}</td>
