@@ -17,6 +17,8 @@ export class AgentProcess {
   constructor(
     readonly config: string,
     readonly metricsPort: number,
+    /** Extra environment and node flags (the soak's heap flags and memory reporter). */
+    readonly extra: { env?: Record<string, string>; nodeArgs?: string[] } = {},
   ) {}
 
   get running(): boolean {
@@ -30,7 +32,10 @@ export class AgentProcess {
   start(): void {
     if (this.running) throw new Error('agent already running');
     this.starts++;
-    const c = spawn(process.execPath, [BIN, 'run', '-c', this.config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOORCAST_LOG_LEVEL: 'warn' } });
+    const c = spawn(process.execPath, [...(this.extra.nodeArgs ?? []), BIN, 'run', '-c', this.config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DOORCAST_LOG_LEVEL: 'info', ...this.extra.env },
+    });
     // pino writes to stdout; a crash trace goes to stderr.
     for (const stream of [c.stdout!, c.stderr!]) {
       let rest = '';

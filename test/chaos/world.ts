@@ -34,6 +34,10 @@ export interface WorldOptions {
   stateDir?: string;
   /** Agent cloud settings over the chaos defaults (small batches, short timeouts). */
   link?: Record<string, unknown>;
+  /** A proxy shared with other worlds (a cluster's balancer); the world does not close it. */
+  proxy?: ChaosProxy;
+  /** For the agent process: extra environment and node flags. */
+  agentProcess?: { env?: Record<string, string>; nodeArgs?: string[] };
 }
 
 export interface Reconciliation {
@@ -60,6 +64,7 @@ export class World {
   private constructor(
     readonly dir: string,
     readonly proxy: ChaosProxy,
+    readonly ownsProxy: boolean,
     readonly cloud: Cloud,
     readonly link: Transport,
     emu: ControllerEmulator,
@@ -78,7 +83,7 @@ export class World {
     const dir = mkdtempSync(join(tmpdir(), `dc-chaos-${o.device}-`));
     const stateDir = o.stateDir ?? join(dir, 'state');
     mkdirSync(stateDir, { recursive: true });
-    const proxy = await ChaosProxy.start({ port: o.cloud.mqttPort });
+    const proxy = o.proxy ?? (await ChaosProxy.start({ port: o.cloud.mqttPort }));
     const bundle: CredentialBundle = { ...(await o.cloud.provision.addDevice(SITE, o.device)), brokerUrl: proxy.url() };
     writeFileSync(join(dir, 'credentials.json'), JSON.stringify(bundle), { mode: 0o600 });
     const { sha256 } = await o.cloud.provision.creatives.addFile(makeClip(dir));
@@ -116,7 +121,7 @@ export class World {
         screen: { sink: 'null', profile: { width: 32, height: 32, fps: 5, pixelFormat: 'rgb565le', maxDurationMs: 1000 }, prerollSlots: 0, cacheMaxBytes: 16 * 2 ** 20 },
       }),
     );
-    const w = new World(dir, proxy, o.cloud, link, emu, new AgentProcess(config, metricsPort), stateDir, sha256, o.device);
+    const w = new World(dir, proxy, o.proxy === undefined, o.cloud, link, emu, new AgentProcess(config, metricsPort, o.agentProcess), stateDir, sha256, o.device);
     w.#installLedger();
     return w;
   }
@@ -141,8 +146,12 @@ export class World {
   /** Starts the agent and waits until its creative is ready, so granted unlocks play. */
   async startAgent(readyMs = 30_000): Promise<void> {
     this.agent.start();
-    await waitFor(() => this.creativeReady(), readyMs, 'creative in the cache');
-    await waitFor(async () => (await this.agent.metric('doorcast_cloud_connected')) === 1, readyMs, 'cloud link up');
+    try {
+      await waitFor(() => this.creativeReady(), readyMs, 'creative in the cache');
+      await waitFor(async () => (await this.agent.metric('doorcast_cloud_connected')) === 1, readyMs, 'cloud link up');
+    } catch (err) {
+      throw new Error(`${this.ref.device}: ${(err as Error).message}; agent log:\n${this.agent.lines.slice(-25).join('\n')}`, { cause: err });
+    }
   }
 
   creativeReady(): boolean {
@@ -256,7 +265,7 @@ export class World {
   async destroy(): Promise<void> {
     this.stopTraffic();
     await this.agent.stop();
-    await this.proxy.close();
+    if (this.ownsProxy) await this.proxy.close();
     await this.link.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -269,4 +278,11 @@ export function exact(r: Reconciliation): unknown {
     impressions: { ...r.impressions, inStore: r.impressions.recorded, missing: [], extra: [], duplicateSeqs: 0, duplicateIds: 0, idMismatches: 0, highWater: r.impressions.recorded },
     outboxDepth: 0,
   };
+}
+
+/** A metric summed over the agents of several worlds. */
+export async function sumOver(worlds: readonly World[], metric: string): Promise<number> {
+  let n = 0;
+  for (const w of worlds) n += await w.agent.metric(metric);
+  return n;
 }
