@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PayloadTypes, parse, type TopicKind } from '../../broker/src/contract.js';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { type CredentialBundle, type PayloadTypes, parse, type TopicKind } from '../../broker/src/contract.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { startTestBroker } from '../../broker/src/testing.js';
 import { ChaosProxy } from '../chaos/proxy.js';
@@ -80,4 +81,27 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface Received {
+  topic: string;
+  payload: Buffer;
+}
+
+/**
+ * Connects like connectWith (MQTT 3.1.1, no reconnect) but records messages from the first
+ * packet on: a resumed session's queue can arrive in the same read as the CONNACK, before an
+ * awaited connect would let a handler be attached.
+ */
+export function connectRecording(url: string, bundle: Pick<CredentialBundle, 'username' | 'password' | 'clientId'>, extra: IClientOptions = {}): Promise<{ client: MqttClient; got: Received[] }> {
+  const got: Received[] = [];
+  const client = connect(url, { protocolVersion: 4, clientId: bundle.clientId, username: bundle.username, password: bundle.password, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
+  client.on('message', (topic, payload) => got.push({ topic, payload }));
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve({ client, got }));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
 }

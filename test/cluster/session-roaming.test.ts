@@ -3,11 +3,10 @@
 // finds its subscriptions, the acks and commands queued while it was away, and the command
 // that was in flight (written by A, never PUBACKed) when the link went dark and dropped.
 import { randomUUID } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Command, encode, exampleImpressionBatch, topicFor } from '../../broker/src/contract.js';
 import { closed, connectWith, nextMessage, until } from '../../broker/src/testing.js';
-import { type Cluster, read, startCluster, within } from './cluster.js';
+import { type Cluster, connectRecording, read, startCluster, within } from './cluster.js';
 
 const ref = { site: 'maple', device: 'gate-1' };
 const cmd = (name: Command['name']): Command => ({ cmdId: randomUUID(), name, issuedAt: new Date().toISOString() });
@@ -58,9 +57,7 @@ describe('a persistent session across broker nodes', () => {
     await b.sendCommand(ref, queued);
 
     // Back through node B, same client id, no new SUBSCRIBE: the session alone brings it all.
-    const got: { topic: string; payload: Buffer; dup: boolean }[] = [];
-    const second: MqttClient = await connectWith(c.url, bundle, { clean: false });
-    second.on('message', (topic, payload, packet) => got.push({ topic, payload, dup: packet.dup }));
+    const { client: second, got } = await connectRecording(c.url, bundle, { clean: false });
     try {
       await until(() => got.filter((m) => m.topic.endsWith('/cmd')).length >= 2 && got.some((m) => m.topic.endsWith('/ack')), 10_000, 'queued messages');
       const cmds = got.filter((m) => m.topic === topicFor('cmd', ref)).map((m) => read('cmd', m.payload).cmdId);

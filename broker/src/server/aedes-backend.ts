@@ -6,7 +6,7 @@
 // may reconnect to any node.
 import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
-import { Aedes, type AedesOptions } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
@@ -36,6 +36,8 @@ export interface BackendOptions {
   log: Logger;
   /** Bound on reaching Redis at start. */
   startTimeoutMs?: number;
+  /** Counts a last will dropped because the device reconnected to another node. */
+  onWillSuppressed?(): void;
 }
 
 /** Two mismatches between aedes 1.2 and aedes-persistence-redis 12, both seen in test/cluster. */
@@ -101,6 +103,23 @@ export async function createAedes(config: Pick<BrokerConfig, 'cluster'>, o: Back
   // listener would throw and take the node down.
   (mq as unknown as { state: EventEmitter }).state.on('error', () => {});
   const persistence = new RedisPersistence({ conn: db });
+  let aedesRef: Aedes | undefined;
+  // A device that reconnected to another node is not offline (CLOUD-LINK.md §3.4). aedes closes
+  // the old connection when the new one is announced on $SYS/<node>/new/clients, and would then
+  // publish its will: the node's own takeover check knows only its own connections. Registered
+  // before aedes registers its handler, so it runs first: the old connection is marked as cleanly
+  // disconnected, which drops its will, and its stored copy, the way a DISCONNECT does.
+  mq.on('$SYS/+/new/clients', (packet, done) => {
+    const from = packet.topic.split('/')[1];
+    const clients = (aedesRef as unknown as { clients?: Record<string, Client & { will?: unknown; _disconnected?: boolean }> } | undefined)?.clients;
+    const old = clients?.[String(packet.payload)];
+    if (aedesRef && old && from !== aedesRef.id && old.will) {
+      old._disconnected = true;
+      o.onWillSuppressed?.();
+      log.info({ clientId: old.id, to: from }, 'connection taken over on another node; will suppressed');
+    }
+    done();
+  });
   const disconnect = () => {
     for (const c of conns) c.disconnect();
   };
@@ -111,6 +130,7 @@ export async function createAedes(config: Pick<BrokerConfig, 'cluster'>, o: Back
       timer = setTimeout(() => reject(new Error(`no answer within ${o.startTimeoutMs ?? 15_000} ms`)), o.startTimeoutMs ?? 15_000);
     });
     aedes = await Promise.race([Aedes.createBroker({ ...base, mq, persistence }), deadline]);
+    aedesRef = aedes;
   } catch (err) {
     disconnect();
     throw new ClusterError('redis-unavailable', `redis at ${redact(url)}: ${(err as Error).message}`, { cause: err });

@@ -117,7 +117,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     };
 
     // Embedded or clustered over Redis, per config.cluster (aedes-backend.ts).
-    const backend = await createAedes(config, { connectTimeout: 10_000, log });
+    const backend = await createAedes(config, { connectTimeout: 10_000, log, onWillSuppressed: () => metrics.willsSuppressed.inc() });
     cleanups.push(() => backend.close());
     const aedes = backend.aedes;
     const publish = (topic: string, payload: Buffer, retain: boolean) =>
