@@ -60,6 +60,33 @@ const probe = (id: string) => `Promise.all([
   fetch('/api/v1/campaigns/${id}/report').then((r) => r.status),
 ])`;
 
+/** Notes whether the upload progress bar was ever in the page (it may last one frame). */
+const WATCH_PROGRESS = `window.sawProgress = false;
+new MutationObserver(() => { if (document.querySelector('[data-testid=upload-progress]')) window.sawProgress = true; })
+  .observe(document.body, { childList: true, subtree: true });`;
+
+const ORDER = ['night', 'morning', 'midday', 'afternoon', 'evening', 'late'];
+/** Today and tomorrow, the daypart holding the current hour and the next (so a boundary mid-test changes nothing). */
+function bookingNow(): { from: string; to: string; dayparts: Set<string> } {
+  const now = daypartOf(localNow(0).hour);
+  return { from: localNow(0).date, to: localNow(1).date, dayparts: new Set([now, ORDER[(ORDER.indexOf(now) + 1) % ORDER.length]!]) };
+}
+
+async function setFilter(page: Page, f: { from: string; to: string; dayparts: Set<string>; units?: number }): Promise<void> {
+  for (const d of ORDER) await page.setChecked(`[data-testid=filter] input[data-daypart=${d}]`, f.dayparts.has(d));
+  await page.fill('[data-testid=filter] input[name=from]', f.from);
+  await page.fill('[data-testid=filter] input[name=to]', f.to);
+  if (f.units) await page.fill('[data-testid=filter] input[name=units]', String(f.units));
+}
+
+async function upload(page: Page, file: string): Promise<void> {
+  await page.click('nav a[href="/console/creatives"]');
+  await page.waitForSelector('[data-testid=upload]');
+  await page.evaluate(WATCH_PROGRESS);
+  await page.setInputFiles('[data-testid=upload] input[type=file]', file);
+  await page.click('[data-testid=upload] button[type=submit]');
+}
+
 const smallTargets = (page: Page) => page.evaluate<string[]>(SMALL_TARGETS);
 const horizontalOverflow = (page: Page) => page.evaluate<number>(OVERFLOW);
 
@@ -73,23 +100,15 @@ describe('the web console in Chromium', () => {
       expect(new URL(page.url()).pathname).toBe('/console/find');
 
       // Upload: the progress bar, then processing → ready with the preview still.
-      await page.click('nav a[href="/console/creatives"]');
-      await page.setInputFiles('[data-testid=upload] input[type=file]', world.clip);
-      await page.click('[data-testid=upload] button[type=submit]');
+      await upload(page, world.clip);
       await page.waitForSelector('[data-creative][data-status=ready] img.still', { timeout: 60_000 });
+      expect(await page.evaluate('window.sawProgress')).toBe(true);
       await screenshot(page, 'merchant-clips');
 
-      // Find: the sites around the shop on the map and by distance; today and tomorrow, the
-      // daypart holding the current hour and the next (so a boundary mid-test changes nothing).
+      // Find: the sites around the shop on the map and by distance, for a booking covering now.
       const today = localNow(0);
-      const tomorrow = localNow(1);
-      const order = ['night', 'morning', 'midday', 'afternoon', 'evening', 'late'];
-      const now = daypartOf(today.hour);
-      const wanted = new Set([now, order[(order.indexOf(now) + 1) % order.length]!]);
       await page.click('nav a[href="/console/find"]');
-      for (const d of order) await page.setChecked(`[data-testid=filter] input[data-daypart=${d}]`, wanted.has(d));
-      await page.fill('[data-testid=filter] input[name=from]', today.date);
-      await page.fill('[data-testid=filter] input[name=to]', tomorrow.date);
+      await setFilter(page, bookingNow());
       await page.waitForSelector(`[data-testid=site-map] [data-site=${SITE}]`);
       expect(await page.locator('[data-testid=site-map] [data-site]').count()).toBe(3);
       // Nearest first: the agent's site is the closest to the shop.
@@ -124,7 +143,7 @@ describe('the web console in Chromium', () => {
     }
   }, 120_000);
 
-  it("another merchant sees neither the campaign in its list nor by URL (404, 'not found')", async () => {
+  it("another merchant sees neither the campaign in its list nor by URL (404, 'not found'); a non-video is refused; overbooking answers 409 with the full slots", async () => {
     expect(campaignId).toMatch(/^c_/);
     const ctx = await context(browser);
     const page = await ctx.newPage();
@@ -138,10 +157,32 @@ describe('the web console in Chromium', () => {
       await screenshot(page, 'merchant-b-not-found');
       const status = await page.evaluate<number[]>(probe(campaignId));
       expect(status).toEqual([404, 404]);
+
+      // A file that is not a video is refused at once, with the reason in plain words.
+      await upload(page, world.notAVideo);
+      const refusal = await page.textContent('[data-testid=upload] [role=alert]');
+      expect(refusal).toMatch(/cannot|not a video|damaged/i);
+      await screenshot(page, 'merchant-b-upload-refused');
+
+      // Booking more units than are left: 409, the full slots named, nothing booked.
+      await upload(page, world.clip);
+      await page.waitForSelector('[data-creative][data-status=ready]', { timeout: 60_000 });
+      await page.click('nav a[href="/console/find"]');
+      await setFilter(page, { ...bookingNow(), units: 4 });
+      await page.check(`[data-testid=pick-${SITE}]`);
+      await page.waitForSelector('[data-testid=booking] >> text=4 unit(s) per slot');
+      await page.click('[data-testid=book]');
+      const conflict = await page.textContent('[data-testid=conflict]');
+      expect(conflict).toContain('nothing was booked');
+      expect(conflict).toContain('Lotus Court');
+      await screenshot(page, 'merchant-b-conflict');
+      await page.click('nav a[href="/console/campaigns"]');
+      await page.waitForSelector('main.page section.card p.muted, [data-testid=campaigns]');
+      expect(await page.locator('[data-campaign]').count()).toBe(0);
     } finally {
       await ctx.close();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('the report on a 390 × 844 phone in Chinese: no horizontal scrolling, 44 px tap targets', async () => {
     expect(campaignId).toMatch(/^c_/);
@@ -161,12 +202,20 @@ describe('the web console in Chromium', () => {
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       expect(await smallTargets(page)).toEqual([]);
       await screenshot(page, 'merchant-find-phone');
+
+      // The language switch: every string from the other dictionary, kept for the next visit.
+      await page.selectOption('[data-testid=lang]', 'en');
+      expect(await page.textContent('nav')).toContain('Campaigns');
+      expect(await page.textContent('h1')).toBe('Find slots near your shop');
+      await page.reload();
+      await page.waitForSelector('header.top nav');
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
     } finally {
       await ctx.close();
     }
   }, 30_000);
 
-  it('an operator sees the device online in the fleet, and the inventory sold', async () => {
+  it('an operator sees the device online in the fleet and the inventory sold, creates a merchant and disables it', async () => {
     const ctx = await context(browser);
     const page = await ctx.newPage();
     try {
@@ -178,6 +227,29 @@ describe('the web console in Chromium', () => {
       await page.waitForSelector('[data-testid=fill]');
       expect(await page.textContent('[data-testid=revenue-total]')).toMatch(/[1-9]/);
       await screenshot(page, 'operator-inventory');
+
+      // Accounts: create a merchant, then disable it; it can no longer sign in.
+      await page.click('nav a[href="/console/accounts"]');
+      const form = '[data-testid=create-account]';
+      await page.fill(`${form} input[name=name]`, 'Ms C');
+      await page.fill(`${form} input[name=email]`, 'c@tutoring.test');
+      await page.fill(`${form} input[name=password]`, 'another long password');
+      await page.fill(`${form} input[name=shop]`, 'Bright Tutoring');
+      await page.fill(`${form} input[name=lat]`, '31.231');
+      await page.fill(`${form} input[name=lon]`, '121.474');
+      await page.click(`${form} button[type=submit]`);
+      const row = '[data-account="c@tutoring.test"]';
+      await page.waitForSelector(`${row} .badge-ok`);
+      await page.click(`${row} button`);
+      await page.waitForSelector(`${row} .badge-bad`);
+      await screenshot(page, 'operator-accounts');
+      const other = await (await context(browser)).newPage();
+      await other.goto(world.base);
+      await other.fill('[data-testid=login] input[name=email]', 'c@tutoring.test');
+      await other.fill('[data-testid=login] input[name=password]', 'another long password');
+      await other.click('[data-testid=login] button[type=submit]');
+      expect(await other.textContent('[data-testid=login] [role=alert]')).toContain('disabled');
+      await other.context().close();
     } finally {
       await ctx.close();
     }

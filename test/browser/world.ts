@@ -33,6 +33,8 @@ export interface World {
   merchantB: Login;
   /** A 3 s H.264 clip made with ffmpeg's test source. */
   clip: string;
+  /** Bytes that only claim to be a video. */
+  notAVideo: string;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,9 @@ export async function startWorld(): Promise<World> {
     const clip = join(dir, 'noodles.mp4');
     execFileSync(locate('ffmpeg'), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '3', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-y', clip]);
 
+    const notAVideo = join(dir, 'menu.mp4');
+    writeFileSync(notAVideo, 'this is the menu, not a video\n'.repeat(100));
+
     const a = agent;
     return {
       broker,
@@ -117,6 +122,7 @@ export async function startWorld(): Promise<World> {
       merchantA,
       merchantB,
       clip,
+      notAVideo,
       async stop() {
         await a.stop();
         await broker.destroy();

@@ -10,6 +10,8 @@ export interface ErrorBody {
   message?: string;
   issues?: { path: string; message: string }[];
   slots?: ConflictSlot[];
+  /** Upload refusals: the machine code (the message is its sentence in English). */
+  reason?: string;
 }
 
 export class ApiError extends Error {

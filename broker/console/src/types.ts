@@ -4,6 +4,8 @@
 export type Role = 'operator' | 'merchant';
 export type DaypartId = 'night' | 'morning' | 'midday' | 'afternoon' | 'evening' | 'late';
 export const DAYPARTS: readonly DaypartId[] = ['night', 'morning', 'midday', 'afternoon', 'evening', 'late'];
+/** Site-local hours, the same in every language (API.md "Dayparts"). */
+export const DAYPART_HOURS: Record<DaypartId, string> = { night: '00–06', morning: '06–10', midday: '10–14', afternoon: '14–17', evening: '17–21', late: '21–24' };
 
 export interface Account {
   id: string;

@@ -41,7 +41,7 @@ export function SiteMap({ shop, sites, radiusKm, onToggle }: { shop: { lat: numb
       ))}
       <g class="map-shop">
         <rect x={half - 7} y={half - 7} width="14" height="14" rx="3" fill="#2457a6" />
-        <text x={half + 11} y={half + 4}>
+        <text x={half} y={half + 20} text-anchor="middle">
           {t('find.shop')}
         </text>
       </g>

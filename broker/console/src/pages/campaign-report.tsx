@@ -5,6 +5,7 @@ import { API, ApiError, api, qs } from '../api';
 import { Badge, Cell, ErrorBox, Loading, NotFound } from '../components/ui';
 import { CURRENCY, money, pct } from '../format';
 import { useI18n } from '../i18n';
+import { useSiteNames } from '../site-names';
 import type { Campaign, Report } from '../types';
 import { useApi } from '../use-api';
 import { statusKind } from './campaigns';
@@ -19,6 +20,7 @@ export function CampaignReport({ id }: { id: string }) {
   const campaign = useApi<Campaign>(path);
   const report = useApi<Report>(campaign.data ? `${path}/report${qs({ from: campaign.data.dates.from, to: campaign.data.dates.to })}` : null, REFRESH_MS);
   const [cancelError, setCancelError] = useState<ApiError | null>(null);
+  const siteName = useSiteNames();
 
   if (campaign.error?.status === 404 || report.error?.status === 404) return <NotFound />;
   if (campaign.error) return <ErrorBox error={campaign.error} />;
@@ -46,7 +48,7 @@ export function CampaignReport({ id }: { id: string }) {
           {c.dates.from} – {c.dates.to} · {c.dayparts.map((d) => t(`daypart.${d}`)).join(' · ')} · {t('report.units', { n: c.units })}
         </p>
         <p class="muted">
-          {t('campaigns.sites')}: {c.sites.join(', ')} · {money(c.priceCents, CURRENCY, lang)}
+          {t('campaigns.sites')}: {c.sites.map(siteName).join(', ')} · {money(c.priceCents, CURRENCY, lang)}
         </p>
         {(c.status === 'booked' || c.status === 'active') && (
           <button type="button" class="secondary" onClick={() => void cancel()}>

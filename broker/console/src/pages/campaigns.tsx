@@ -3,6 +3,7 @@ import { Badge, ErrorBox, Loading } from '../components/ui';
 import { CURRENCY, dateTime, money } from '../format';
 import { useI18n } from '../i18n';
 import { BASE, navigate } from '../router';
+import { useSiteNames } from '../site-names';
 import type { Campaign, Page } from '../types';
 import { useApi } from '../use-api';
 
@@ -12,6 +13,7 @@ export function Campaigns() {
   const { t, lang } = useI18n();
   const list = useApi<Page<Campaign>>('/campaigns?limit=500', 10_000);
   const items = list.data?.items ?? [];
+  const siteName = useSiteNames();
   return (
     <>
       <h1>{t('campaigns.title')}</h1>
@@ -52,7 +54,7 @@ export function Campaigns() {
                   <td data-label={t('common.dates')}>
                     {c.dates.from} – {c.dates.to}
                   </td>
-                  <td data-label={t('campaigns.sites')}>{c.sites.join(', ')}</td>
+                  <td data-label={t('campaigns.sites')}>{c.sites.map(siteName).join(', ')}</td>
                   <td data-label={t('common.dayparts')}>{c.dayparts.map((d) => t(`daypart.${d}`)).join(' · ')}</td>
                   <td data-label={t('campaigns.price')}>{money(c.priceCents, CURRENCY, lang)}</td>
                 </tr>

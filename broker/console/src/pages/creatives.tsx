@@ -37,7 +37,8 @@ export function Creatives() {
 }
 
 function Upload({ onUploaded }: { onUploaded(): void }) {
-  const { t, lang } = useI18n();
+  const i18n = useI18n();
+  const { t, lang } = i18n;
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -91,7 +92,14 @@ function Upload({ onUploaded }: { onUploaded(): void }) {
           <span>{t('creatives.uploadingPct', { pct: Math.round(ratio * 100) })}</span>
         </div>
       )}
-      {error && <ErrorBox error={error} />}
+      {error &&
+        (error.body.reason ? (
+          <p class="error" role="alert" data-reason={error.body.reason}>
+            {reasonText(error.body, i18n)}
+          </p>
+        ) : (
+          <ErrorBox error={error} />
+        ))}
       <button type="submit" class="primary" disabled={!file || tooBig || progress !== null}>
         {progress ? t('creatives.uploading') : t('creatives.send')}
       </button>
@@ -103,7 +111,7 @@ function Upload({ onUploaded }: { onUploaded(): void }) {
  * The rejection reason in plain words. In English the server's sentence (it has the numbers);
  * in Chinese our sentence for the code; else whichever there is.
  */
-function reasonText(c: Creative, i18n: ReturnType<typeof useI18n>): string {
+function reasonText(c: { reason?: string | null; message?: string | null }, i18n: ReturnType<typeof useI18n>): string {
   if (i18n.lang === 'en' && c.message) return c.message;
   const key = `creatives.reason.${c.reason}`;
   if (c.reason && isKey(key)) return i18n.t(key);

@@ -62,7 +62,7 @@ export function Find() {
               shop={shop}
               radiusKm={filter.radiusKm}
               onToggle={toggle}
-              sites={hits.map((h) => ({ ...h.site, distanceKm: h.distanceKm, available: share(h), selected: selected.has(h.site.id) }))}
+              sites={hits.map((h) => ({ ...h.site, distanceKm: h.distanceKm, available: share(h, filter.units), selected: selected.has(h.site.id) }))}
             />
             <p class="legend">
               <span class="dot ok" /> {t('find.legendAll')} <span class="dot some" /> {t('find.legendSome')} <span class="dot none" /> {t('find.legendNone')}
@@ -73,7 +73,7 @@ export function Find() {
             {hits.length === 0 && <p class="muted">{t('find.none')}</p>}
             <ul class="site-list" data-testid="site-list">
               {hits.map((h) => (
-                <SiteRow key={h.site.id} hit={h} dayparts={filter.dayparts} selected={selected.has(h.site.id)} onToggle={() => toggle(h.site.id)} lang={lang} />
+                <SiteRow key={h.site.id} hit={h} units={filter.units} dayparts={filter.dayparts} selected={selected.has(h.site.id)} onToggle={() => toggle(h.site.id)} lang={lang} />
               ))}
             </ul>
           </section>
@@ -85,14 +85,14 @@ export function Find() {
 }
 
 /** Share of the searched slots with room for the units asked. */
-function share(h: SearchHit): number | null {
+function share(h: SearchHit, units: number): number | null {
   if (h.slots.length === 0) return null;
-  return h.slots.filter((s) => s.availableUnits > 0).length / h.slots.length;
+  return h.slots.filter((s) => s.availableUnits >= units).length / h.slots.length;
 }
 
-function SiteRow({ hit, selected, onToggle, lang, dayparts }: { hit: SearchHit; selected: boolean; onToggle(): void; lang: 'en' | 'zh-CN'; dayparts: DaypartId[] }) {
+function SiteRow({ hit, units, selected, onToggle, lang, dayparts }: { hit: SearchHit; units: number; selected: boolean; onToggle(): void; lang: 'en' | 'zh-CN'; dayparts: DaypartId[] }) {
   const { t } = useI18n();
-  const open = hit.slots.filter((s) => s.availableUnits > 0);
+  const open = hit.slots.filter((s) => s.availableUnits >= units);
   const prices = hit.slots.map((s) => s.priceCents);
   const reach = hit.slots.reduce((n, s) => n + s.estimatedReach, 0);
   const money = (c: number) => formatMoney(c, CURRENCY, lang);
@@ -126,7 +126,7 @@ function SiteRow({ hit, selected, onToggle, lang, dayparts }: { hit: SearchHit; 
               .filter((s) => dayparts.includes(s.daypart))
               .sort((a, b) => a.date.localeCompare(b.date) || order(a.daypart) - order(b.daypart))
               .map((s) => (
-                <tr key={`${s.date}/${s.daypart}`} class={s.availableUnits > 0 ? '' : 'full'}>
+                <tr key={`${s.date}/${s.daypart}`} class={s.availableUnits >= units ? '' : 'full'}>
                   <td data-label={t('common.date')}>{s.date}</td>
                   <td data-label={t('common.daypart')}>{t(`daypart.${s.daypart}`)}</td>
                   <td data-label={t('find.available')}>

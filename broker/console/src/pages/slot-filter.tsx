@@ -2,7 +2,7 @@
 import { Field } from '../components/ui';
 import { localDay } from '../format';
 import { useI18n } from '../i18n';
-import { DAYPARTS, type DaypartId } from '../types';
+import { DAYPART_HOURS, DAYPARTS, type DaypartId } from '../types';
 
 export interface Filter {
   /** Null: use the shop from the account (or the first site). */
@@ -21,6 +21,11 @@ export function SlotFilter({ value, shop, onChange }: { value: Filter; shop: { l
   const { t } = useI18n();
   const set = (patch: Partial<Filter>) => onChange({ ...value, ...patch });
   const toggle = (d: DaypartId) => set({ dayparts: value.dayparts.includes(d) ? value.dayparts.filter((x) => x !== d) : DAYPARTS.filter((x) => x === d || value.dayparts.includes(x)) });
+  // While a number is being typed (an empty field), the filter keeps its last value.
+  const whenNumber = (s: string, f: (n: number) => void) => {
+    const n = Number.parseFloat(s);
+    if (Number.isFinite(n)) f(n);
+  };
   const numberOr = (s: string, fallback: number) => (Number.isFinite(Number.parseFloat(s)) ? Number.parseFloat(s) : fallback);
   return (
     <form class="card filter" onSubmit={(e) => e.preventDefault()} data-testid="filter">
@@ -29,7 +34,7 @@ export function SlotFilter({ value, shop, onChange }: { value: Filter; shop: { l
         {DAYPARTS.map((d) => (
           <label key={d} class={value.dayparts.includes(d) ? 'chip on' : 'chip'}>
             <input type="checkbox" checked={value.dayparts.includes(d)} onChange={() => toggle(d)} data-daypart={d} />
-            {t(`daypart.${d}`)} <small>{t(`daypart.${d}.hours`)}</small>
+            {t(`daypart.${d}`)} <small>{DAYPART_HOURS[d]}</small>
           </label>
         ))}
       </fieldset>
@@ -41,10 +46,10 @@ export function SlotFilter({ value, shop, onChange }: { value: Filter; shop: { l
           <input type="date" name="to" value={value.to} min={value.from} required onChange={(e) => set({ to: e.currentTarget.value })} />
         </Field>
         <Field label={t('find.units')} hint={t('find.unitsHint')}>
-          <input type="number" name="units" min={1} max={100} step={1} value={value.units} onChange={(e) => set({ units: Math.max(1, Math.round(numberOr(e.currentTarget.value, 1))) })} />
+          <input type="number" name="units" min={1} max={100} step={1} value={value.units} onInput={(e) => whenNumber(e.currentTarget.value, (n) => set({ units: Math.min(100, Math.max(1, Math.round(n))) }))} />
         </Field>
         <Field label={t('find.radius')}>
-          <input type="number" name="radiusKm" min={0.5} max={50} step={0.5} value={value.radiusKm} onChange={(e) => set({ radiusKm: Math.min(50, Math.max(0.5, numberOr(e.currentTarget.value, 5))) })} />
+          <input type="number" name="radiusKm" min={0.5} max={50} step={0.5} value={value.radiusKm} onInput={(e) => whenNumber(e.currentTarget.value, (n) => set({ radiusKm: Math.min(50, Math.max(0.5, n)) }))} />
         </Field>
       </div>
       <details>
