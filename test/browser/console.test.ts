@@ -103,6 +103,8 @@ describe('the web console in Chromium', () => {
       await upload(page, world.clip);
       await page.waitForSelector('[data-creative][data-status=ready] img.still', { timeout: 60_000 });
       expect(await page.evaluate('window.sawProgress')).toBe(true);
+      // The still loaded (the <img> carries only the session cookie).
+      await page.waitForFunction("document.querySelector('[data-status=ready] img.still')?.naturalWidth > 0");
       await screenshot(page, 'merchant-clips');
 
       // Find: the sites around the shop on the map and by distance, for a booking covering now.
@@ -136,6 +138,10 @@ describe('the web console in Chromium', () => {
       const inked = await page.evaluate<number>(INKED);
       expect(inked).toBeGreaterThan(100);
       await screenshot(page, 'merchant-report');
+      // The CSV download links work with the session cookie alone.
+      const href = await page.getAttribute('.csv-links a >> nth=0', 'href');
+      const csv = await page.evaluate<string>(`fetch(${JSON.stringify(href)}).then(async (r) => r.status + ' ' + r.headers.get('content-type') + ' ' + (await r.text()).split('\\n')[0])`);
+      expect(csv).toMatch(/^200 text\/csv.* .*plays/);
       // The signed-out probe of /me before the login form answers 401, as it should.
       expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
     } finally {
