@@ -131,6 +131,9 @@ export async function createAedes(config: Pick<BrokerConfig, 'cluster'>, o: Back
     });
     aedes = await Promise.race([Aedes.createBroker({ ...base, mq, persistence }), deadline]);
     aedesRef = aedes;
+    // aedes emits 'error' when a Redis call behind its timers fails (the will sweep every four
+    // heartbeats, offline queueing); unheard, an EventEmitter 'error' would end the process.
+    (aedes as unknown as EventEmitter).on('error', (err: Error) => log.warn({ err: err.message }, 'aedes persistence error'));
   } catch (err) {
     disconnect();
     throw new ClusterError('redis-unavailable', `redis at ${redact(url)}: ${(err as Error).message}`, { cause: err });
