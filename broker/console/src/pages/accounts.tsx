@@ -4,12 +4,14 @@ import { ApiError, api } from '../api';
 import { Badge, ErrorBox, Field, Loading } from '../components/ui';
 import { dateTime } from '../format';
 import { useI18n } from '../i18n';
+import { useSession } from '../session';
 import type { Account, Page, Role } from '../types';
 import { useApi } from '../use-api';
 
 export function Accounts() {
   const { t, lang } = useI18n();
   const list = useApi<Page<Account>>('/accounts?limit=500');
+  const { me } = useSession();
   const [error, setError] = useState<ApiError | null>(null);
   const setDisabled = async (a: Account, disabled: boolean) => {
     setError(null);
@@ -53,9 +55,12 @@ export function Accounts() {
                   </td>
                   <td data-label={t('accounts.created')}>{dateTime(a.createdAt, lang)}</td>
                   <td data-label={t('accounts.actions')}>
-                    <button type="button" class="secondary" onClick={() => void setDisabled(a, !a.disabled)}>
-                      {t(a.disabled ? 'accounts.enable' : 'accounts.disable')}
-                    </button>
+                    {/* The API refuses disabling yourself; offer only what can work. */}
+                    {a.id !== me.account.id && (
+                      <button type="button" class="secondary" onClick={() => void setDisabled(a, !a.disabled)}>
+                        {t(a.disabled ? 'accounts.enable' : 'accounts.disable')}
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -4,6 +4,7 @@ import { qs } from '../api';
 import { ErrorBox, Field, Loading } from '../components/ui';
 import { localDay, money, pct } from '../format';
 import { useI18n } from '../i18n';
+import { useSiteNames } from '../site-names';
 import { DAYPARTS, type FillCell, type Revenue } from '../types';
 import { useApi } from '../use-api';
 
@@ -15,6 +16,7 @@ export function Inventory() {
   const fill = useApi<{ items: FillCell[] }>(`/inventory/fill${range}`);
   const revenue = useApi<Revenue>(`/revenue${range}`);
   const cells = fill.data?.items ?? [];
+  const siteName = useSiteNames();
   const sites = [...new Set(cells.map((c) => c.site))].sort();
   const cell = (site: string, d: string) => cells.find((c) => c.site === site && c.daypart === d);
   const rev = revenue.data;
@@ -48,7 +50,7 @@ export function Inventory() {
             {sites.map((s) => (
               <>
                 <span key={s} class="fill-site">
-                  {s}
+                  {siteName(s)}
                 </span>
                 {DAYPARTS.map((d) => {
                   const c = cell(s, d);
@@ -76,7 +78,7 @@ export function Inventory() {
               <tbody>
                 {[...bySite].map(([site, cents]) => (
                   <tr key={site}>
-                    <th scope="row">{site}</th>
+                    <th scope="row">{siteName(site)}</th>
                     <td>{money(cents, rev.currency, lang)}</td>
                   </tr>
                 ))}
