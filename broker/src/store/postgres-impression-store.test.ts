@@ -124,6 +124,28 @@ describe('PostgresImpressionStore across nodes', () => {
     expect(doors).toMatch(/Index Only Scan using door_counts_site_hour/);
   });
 
+  it('a PostgreSQL crash fails commits with a typed error (no ack), and the same store commits again after it', async () => {
+    const s = await pgServer();
+    const idle: Error[] = [];
+    const store = await PostgresImpressionStore.open({ url, poolMax: 2, connectTimeoutMs: 1000, onIdleError: (e) => idle.push(e) });
+    const C = { site: 'elm', device: 'gate-1' };
+    try {
+      expect((await store.commitImpressions(C, meta(), [exampleImpression(1)])).inserted).toEqual([1]);
+      await sql.end();
+      await s.halt({ hard: true });
+      await expect(store.commitImpressions(C, meta(), [exampleImpression(2)])).rejects.toMatchObject({ name: 'StoreError', code: 'write-failed' });
+      // The pooled connection's death was reported, not thrown out of the process.
+      expect(idle.length).toBeGreaterThan(0);
+      await s.resume();
+      expect((await store.commitImpressions(C, meta(), [exampleImpression(2)])).inserted).toEqual([2]);
+      expect(await store.countImpressions(C)).toBe(2);
+    } finally {
+      await store.close();
+      sql = new pg.Client({ connectionString: url });
+      await sql.connect();
+    }
+  }, 60_000);
+
   it('refuses to open an unreachable server with a typed error', async () => {
     const s = await pgServer();
     await expect(PostgresImpressionStore.open({ url: `postgres://postgres@127.0.0.1:${s.port}/no_such_db`, connectTimeoutMs: 2000 })).rejects.toMatchObject({
