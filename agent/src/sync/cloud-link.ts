@@ -166,7 +166,8 @@ export class CloudLink {
       return;
     }
     if (t.kind === 'manifest') {
-      this.#o.manifests.receive(payload);
+      // The fleet view shows the version a box runs: say so at once, not at the next interval.
+      if (this.#o.manifests.receive(payload).status === 'applied') this.publishState();
       return;
     }
     if (t.kind !== 'ack' && t.kind !== 'cmd') return;

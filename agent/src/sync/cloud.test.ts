@@ -153,4 +153,22 @@ describe('cloud link against the broker', () => {
     expect(again.manifests.version).toBe(v1);
     expect(topicFor('manifest', ref)).toBe('doorcast/v1/maple/gate-1/manifest');
   });
+
+  it('reports the manifest it applied at once, so the fleet is not left showing it behind', async () => {
+    broker = await startTestBroker({ manifest: { refreshIntervalMs: 60_000 } });
+    const cred = await provision(broker);
+    const store = openStore();
+    cleanups.push(() => store.close());
+    // The periodic state report is a minute away: only the report on apply can move the fleet.
+    const cloud = cloudFor(store, cred, { stateIntervalMs: 60_000 });
+    await until(() => cloud.manifests.version > 0 && broker!.fleet.get(ref)?.manifestVersionApplied === cloud.manifests.version, 10_000, 'first manifest reported');
+    const clip = join(tempDir('dc-clip-'), 'clip.mp4');
+    writeFileSync(clip, Buffer.alloc(4096, 9));
+    const { sha256 } = await broker.creatives.addFile(clip);
+    broker.campaigns.upsert({ id: 'laundry', site: 'maple', campaign: { id: 'laundry' }, creatives: [sha256] });
+    await broker.manifests.refresh();
+    const published = broker.manifests.current(ref)!.version;
+    await until(() => broker!.fleet.get(ref)?.manifestVersionApplied === published, 5000, 'new manifest reported applied');
+    expect(broker.fleet.get(ref)?.manifestVersionPublished).toBe(published);
+  });
 });

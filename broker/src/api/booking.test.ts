@@ -188,3 +188,27 @@ describe('ownership', () => {
     expect((csv.body as string).split('\r\n')[0]).toBe('site,daypart,cents');
   });
 });
+
+describe('fleet', () => {
+  it('pages the fleet in (site, device) order, filters by site and status, and exports CSV', async () => {
+    for (const d of ['a-1', 'a-2', 'b-1']) await f.broker.addDevice('maple-annex', d);
+    await f.broker.addDevice('maple', 'z-9');
+    const all = (await f.operator.get('/api/v1/fleet?limit=500')).body;
+    const keys = all.items.map((d: { site: string; device: string }) => `${d.site} ${d.device}`);
+    expect(keys).toEqual([...keys].sort());
+    expect(all.summary).toMatchObject({ devices: keys.length, online: 0, offline: keys.length });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const r = (await f.operator.get(`/api/v1/fleet?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      seen.push(...r.items.map((d: { site: string; device: string }) => `${d.site} ${d.device}`));
+      cursor = r.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(keys);
+    expect((await f.operator.get('/api/v1/fleet?site=maple-annex')).body.items).toHaveLength(3);
+    expect((await f.operator.get('/api/v1/fleet?status=online')).body.items).toHaveLength(0);
+    expect((await f.operator.get('/api/v1/fleet?cursor=bm9wZQ')).status).toBe(400);
+    expect(((await f.operator.get('/api/v1/fleet?format=csv')).body as string).split('\r\n')[0]).toMatch(/^site,device,/);
+  });
+});

@@ -22,7 +22,7 @@ const Offer = z.object({
     }),
   ),
 });
-const SearchResult = z.object({ items: z.array(Offer), nextCursor: z.null() });
+const SearchResult = z.object({ items: z.array(Offer), nextCursor: z.null(), currency: z.string() });
 const Fill = z.object({ items: z.array(z.object({ site: z.string(), daypart: z.string(), capacityUnits: z.int(), usedUnits: z.int(), fill: z.number() })), nextCursor: z.null() });
 const Revenue = z.object({ totalCents: z.int(), currency: z.string(), items: z.array(z.object({ site: z.string(), daypart: z.string(), cents: z.int() })) });
 
@@ -45,6 +45,7 @@ export function inventoryRoutes(t: RouteTable, m: Market, currency: string): voi
     async ({ query }) => ({
       items: (await m.inventory.search(query)).map((i) => ({ ...i, site: { id: i.site.id, name: i.site.name, lat: i.site.lat, lon: i.site.lon, timezone: i.site.timezone, capacityUnits: i.site.capacityUnits } })),
       nextCursor: null,
+      currency,
     }),
   );
 
