@@ -14,7 +14,7 @@ import { play, stamp } from '../../agent/src/store/testing.js';
 import { startCloud } from '../../agent/src/sync/cloud.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { metricValue, until } from '../../broker/src/testing.js';
-import { type Cluster, startCluster } from './cluster.js';
+import { type Cluster, useCluster } from './cluster.js';
 
 const ref = { site: 'maple', device: 'gate-7' };
 
@@ -32,18 +32,17 @@ const TOTAL = 2000;
 const inserted = (n: RunningBroker) => metricValue(n, 'doorcast_broker_records_total', { kind: 'impressions', result: 'inserted' });
 
 describe('the agent roaming across three nodes', () => {
-  let c: Cluster;
+  const cluster = useCluster(3);
   let dir: string;
-  beforeAll(async () => {
-    c = await startCluster(3);
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'doorcast-roam-'));
-  }, 60_000);
-  afterAll(async () => {
-    await c?.destroy();
+  });
+  afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('cut off and moved to the next node 6 times while draining: exactly once in PostgreSQL', async () => {
+    const c = cluster();
     const nodes = c.nodes;
     const cred = join(dir, 'credentials.json');
     writeFileSync(cred, JSON.stringify(await nodes[0]!.addDevice(ref.site, ref.device)), { mode: 0o600 });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
 import { type CredentialBundle, type PayloadTypes, parse, type TopicKind } from '../../broker/src/contract.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { startTestBroker } from '../../broker/src/testing.js';
@@ -64,6 +65,21 @@ export async function startCluster(count: number): Promise<Cluster> {
   }
   const route = (node: RunningBroker) => lb.apply({ kind: 'target', target: { port: node.mqttPort! } });
   return { redis, pg, pgUrl, stateDir, lb, url, nodes, route, addNode, destroy };
+}
+
+/** A cluster of `count` nodes for one test file: started before its tests, destroyed after. */
+export function useCluster(count: number): () => Cluster {
+  let c: Cluster | undefined;
+  beforeAll(async () => {
+    c = await startCluster(count);
+  }, 60_000);
+  afterAll(async () => {
+    await c?.destroy();
+  }, 60_000);
+  return () => {
+    if (!c) throw new Error('cluster not started');
+    return c;
+  };
 }
 
 /** Parses a cloud-link payload or throws with the schema's reason (CLOUD-LINK.md §4.2). */

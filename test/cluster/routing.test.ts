@@ -1,28 +1,21 @@
 // Messages cross nodes through Redis (mqemitter-redis): a manifest published by node A reaches
 // a device connected to node B, retained and live (CLOUD-LINK.md §5.5, §6.5), and the ack of a
 // batch ingested on node B reaches the device's connection on node A (§5.3).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encode, exampleImpressionBatch, type ManifestBody, topicFor } from '../../broker/src/contract.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { connectWith, metricValue, nextMessage } from '../../broker/src/testing.js';
-import { type Cluster, read, startCluster, within } from './cluster.js';
+import { read, useCluster, within } from './cluster.js';
 
 const down = (ref: { site: string; device: string }) => (['ack', 'manifest', 'cmd'] as const).map((k) => topicFor(k, ref));
 const body = (payload: Buffer) => JSON.parse(read('manifest', payload).body) as ManifestBody;
 
 describe('routing between broker nodes', () => {
-  let c: Cluster;
-  let a: RunningBroker;
-  let b: RunningBroker;
-  beforeAll(async () => {
-    c = await startCluster(2);
-    [a, b] = c.nodes as [RunningBroker, RunningBroker];
-  }, 60_000);
-  afterAll(async () => {
-    await c?.destroy();
-  }, 60_000);
+  const cluster = useCluster(2);
 
   it('a manifest published by node A reaches a device on node B, retained and then live', async () => {
+    const c = cluster();
+    const [a, b] = c.nodes as [RunningBroker, RunningBroker];
     const ref = { site: 'maple', device: 'gate-1' };
     const bundle = await a.addDevice(ref.site, ref.device);
     expect(a.manifests.current(ref)?.version).toBe(1);
@@ -47,6 +40,8 @@ describe('routing between broker nodes', () => {
   });
 
   it('a batch ingested on node B is acked to the device on node A', async () => {
+    const c = cluster();
+    const [a, b] = c.nodes as [RunningBroker, RunningBroker];
     const ref = { site: 'maple', device: 'gate-2' };
     const bundle = await a.addDevice(ref.site, ref.device);
     c.route(a);

@@ -3,26 +3,22 @@
 // finds its subscriptions, the acks and commands queued while it was away, and the command
 // that was in flight (written by A, never PUBACKed) when the link went dark and dropped.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Command, encode, exampleImpressionBatch, topicFor } from '../../broker/src/contract.js';
+import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { closed, connectWith, nextMessage, until } from '../../broker/src/testing.js';
-import { type Cluster, connectRecording, read, startCluster, within } from './cluster.js';
+import { connectRecording, read, useCluster, within } from './cluster.js';
 
 const ref = { site: 'maple', device: 'gate-1' };
 const cmd = (name: Command['name']): Command => ({ cmdId: randomUUID(), name, issuedAt: new Date().toISOString() });
 const downTopics = (['ack', 'manifest', 'cmd'] as const).map((k) => topicFor(k, ref));
 
 describe('a persistent session across broker nodes', () => {
-  let c: Cluster;
-  beforeAll(async () => {
-    c = await startCluster(2);
-  }, 60_000);
-  afterAll(async () => {
-    await c?.destroy();
-  }, 60_000);
+  const cluster = useCluster(2);
 
   it('device on A is cut off, reconnects to B: session, queued acks and commands, and the in-flight command survive', async () => {
-    const [a, b] = c.nodes as [NonNullable<Cluster['nodes'][0]>, NonNullable<Cluster['nodes'][0]>];
+    const c = cluster();
+    const [a, b] = c.nodes as [RunningBroker, RunningBroker];
     const bundle = await a.addDevice(ref.site, ref.device);
     expect(bundle.brokerUrl).toBe(c.url);
 

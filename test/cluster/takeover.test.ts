@@ -1,27 +1,20 @@
 // A device that reconnects to another node before its old connection died is not offline
 // (CLOUD-LINK.md §3.4): the node holding the old connection closes it when the new one is
 // announced over Redis, and must not publish its last will.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encode, exampleState, topicFor } from '../../broker/src/contract.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { closed, connectWith, metricValue, nextMessage, until } from '../../broker/src/testing.js';
-import { type Cluster, read, startCluster, within } from './cluster.js';
+import { read, useCluster, within } from './cluster.js';
 
 const ref = { site: 'maple', device: 'gate-3' };
 
 describe('a takeover across nodes', () => {
-  let c: Cluster;
-  let a: RunningBroker;
-  let b: RunningBroker;
-  beforeAll(async () => {
-    c = await startCluster(2);
-    [a, b] = c.nodes as [RunningBroker, RunningBroker];
-  }, 60_000);
-  afterAll(async () => {
-    await c?.destroy();
-  }, 60_000);
+  const cluster = useCluster(2);
 
   it('the old connection on A is closed without its will; the device stays online', async () => {
+    const c = cluster();
+    const [a, b] = c.nodes as [RunningBroker, RunningBroker];
     const bundle = await a.addDevice(ref.site, ref.device);
     const will = { topic: topicFor('state', ref), payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: true };
     const online = encode('state', exampleState({ online: true }));
