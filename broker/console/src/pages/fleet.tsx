@@ -1,4 +1,5 @@
 // Operator: every device, online or not, how current its manifest is, and its backlog.
+import { useState } from 'preact/hooks';
 import { Badge, ErrorBox, Loading } from '../components/ui';
 import { age, dateTime } from '../format';
 import { useI18n } from '../i18n';
@@ -7,9 +8,11 @@ import { useApi } from '../use-api';
 
 export function Fleet() {
   const { t, lang } = useI18n();
-  const list = useApi<{ items: Device[] }>('/fleet', 10_000);
+  // A big fleet: the server filters and counts; the page shows the first 500 of the filter.
+  const [status, setStatus] = useState<'' | 'offline' | 'behind'>('');
+  const list = useApi<{ items: Device[]; nextCursor: string | null; summary: { devices: number; online: number; offline: number; behind: number } }>(`/fleet?limit=500${status ? `&status=${status}` : ''}`, 10_000);
   const items = list.data?.items ?? [];
-  const online = items.filter((d) => d.online).length;
+  const summary = list.data?.summary;
   const dash = '—';
   return (
     <>
@@ -18,7 +21,18 @@ export function Fleet() {
       {list.loading && !list.data && <Loading />}
       {list.data && (
         <section class="card">
-          <p>{t('fleet.summary', { online, total: items.length })}</p>
+          <p>
+            {t('fleet.summary', { online: summary?.online ?? 0, total: summary?.devices ?? 0 })} · {t('fleet.behindCount', { n: summary?.behind ?? 0 })}
+          </p>
+          <label>
+            {t('fleet.show')}{' '}
+            <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value as typeof status)} data-testid="fleet-status">
+              <option value="">{t('fleet.all')}</option>
+              <option value="offline">{t('fleet.offline')}</option>
+              <option value="behind">{t('fleet.behind')}</option>
+            </select>
+          </label>
+          {list.data.nextCursor && <p class="muted">{t('fleet.more', { n: items.length })}</p>}
           {items.length === 0 ? (
             <p class="muted">{t('fleet.none')}</p>
           ) : (
