@@ -5,23 +5,19 @@
 // impressions in the broker's.
 import { prng } from '@doorcast/firmware-protocol/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../../broker/src/testing.js';
 import { waitFor } from '../support/service-process.js';
-import { exact, World } from './world.js';
+import { exact, type Gate, startGate, type World } from './world.js';
 
 const KILLS = 10;
 
 describe('agent kill -9 loop through the proxy', () => {
-  let broker: TestBroker;
+  let g: Gate;
   let w: World;
   beforeAll(async () => {
-    broker = await startTestBroker();
-    w = await World.start({ device: 'gate-kill', cloud: { mqttPort: broker.mqttPort!, provision: broker, store: broker.store } });
+    g = await startGate('gate-kill');
+    w = g.world;
   }, 60_000);
-  afterAll(async () => {
-    await w?.destroy();
-    await broker?.destroy();
-  }, 30_000);
+  afterAll(() => g?.destroy(), 30_000);
 
   it(`${KILLS} kills mid-play and mid-sync: every door event and impression exactly once`, async () => {
     await w.startAgent();

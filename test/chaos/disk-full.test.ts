@@ -8,9 +8,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../../broker/src/testing.js';
 import { waitFor } from '../support/service-process.js';
-import { exact, World } from './world.js';
+import { exact, type Gate, startGate, type World } from './world.js';
 
 const NOT_STORED = 'door events not stored; the controller will retry';
 
@@ -37,18 +36,17 @@ function fill(path: string): number {
 }
 
 describe('disk full on the agent', () => {
-  let broker: TestBroker;
+  let g: Gate;
   let w: World;
   const mnt = join(mkdtempSync(join(tmpdir(), 'dc-chaos-disk-')), 'state');
   beforeAll(async () => {
     mkdirSync(mnt);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mnt]);
-    broker = await startTestBroker();
-    w = await World.start({ device: 'gate-disk', stateDir: mnt, cloud: { mqttPort: broker.mqttPort!, provision: broker, store: broker.store } });
+    g = await startGate('gate-disk', { stateDir: mnt });
+    w = g.world;
   }, 60_000);
   afterAll(async () => {
-    await w?.destroy();
-    await broker?.destroy();
+    await g?.destroy();
     execFileSync('umount', [mnt]);
     rmSync(join(mnt, '..'), { recursive: true, force: true });
   }, 30_000);

@@ -3,25 +3,21 @@
 // keepalive can notice), then delays with jitter, a reset, a clean cut and slow bytes. At the
 // end every door event is in the agent's store once and every impression in the broker's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../../broker/src/testing.js';
 import { waitFor } from '../support/service-process.js';
-import { exact, World } from './world.js';
+import { exact, type Gate, startGate, type World } from './world.js';
 
 // mqtt.js pings after one keepalive (30 s, cloud-link.ts) with nothing received and gives up
 // half a keepalive later.
 const KEEPALIVE_DETECT_MS = 45_000;
 
 describe('network flaps through the proxy', () => {
-  let broker: TestBroker;
+  let g: Gate;
   let w: World;
   beforeAll(async () => {
-    broker = await startTestBroker();
-    w = await World.start({ device: 'gate-flap', cloud: { mqttPort: broker.mqttPort!, provision: broker, store: broker.store } });
+    g = await startGate('gate-flap');
+    w = g.world;
   }, 60_000);
-  afterAll(async () => {
-    await w?.destroy();
-    await broker?.destroy();
-  }, 30_000);
+  afterAll(() => g?.destroy(), 30_000);
 
   it('black-hole, delays, reset, cut: every door event and impression exactly once', async () => {
     await w.startAgent();

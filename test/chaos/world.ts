@@ -13,6 +13,7 @@ import { Store } from '../../agent/src/store/index.js';
 import type { CredentialBundle } from '../../broker/src/contract.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import type { ImpressionStore } from '../../broker/src/store/impression-store.js';
+import { startTestBroker, type TestBroker } from '../../broker/src/testing.js';
 import { freePort, waitFor } from '../support/service-process.js';
 import { AgentProcess } from './agent-process.js';
 import { ChaosProxy } from './proxy.js';
@@ -285,4 +286,29 @@ export async function sumOver(worlds: readonly World[], metric: string): Promise
   let n = 0;
   for (const w of worlds) n += await w.agent.metric(metric);
   return n;
+}
+
+export interface Gate {
+  broker: TestBroker;
+  world: World;
+  destroy(): Promise<void>;
+}
+
+/** One gate on its own broker in this process (embedded default: aedes and SQLite). */
+export async function startGate(device: string, o: Omit<WorldOptions, 'device' | 'cloud'> = {}): Promise<Gate> {
+  const broker = await startTestBroker();
+  try {
+    const world = await World.start({ ...o, device, cloud: { mqttPort: broker.mqttPort!, provision: broker, store: broker.store } });
+    return {
+      broker,
+      world,
+      async destroy() {
+        await world.destroy();
+        await broker.destroy();
+      },
+    };
+  } catch (err) {
+    await broker.destroy();
+    throw err;
+  }
 }
