@@ -88,15 +88,17 @@ export async function startMarketFixture(overrides: Parameters<typeof startTestB
  */
 export async function addTestCreative(broker: TestBroker, merchantId: string, name = 'clip.mp4'): Promise<string> {
   const { randomBytes, createHash } = await import('node:crypto');
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const { CreativeRows } = await import('../creatives/creative-rows.js');
   const { creativeId } = await import('../creatives/upload-rules.js');
   const bytes = randomBytes(4096);
-  const file = join(mkdtempSync(join(tmpdir(), 'dc-creative-')), name);
+  const dir = mkdtempSync(join(tmpdir(), 'dc-creative-'));
+  const file = join(dir, name);
   writeFileSync(file, bytes);
-  const stored = await broker.creatives.addFile(file);
+  // The store keeps its own copy.
+  const stored = await broker.creatives.addFile(file).finally(() => rmSync(dir, { recursive: true, force: true }));
   const id = creativeId(merchantId, createHash('sha256').update(bytes).digest('hex'));
   const rows = new CreativeRows(broker.market.sites.db);
   const at = new Date().toISOString();

@@ -187,13 +187,21 @@ export class Inventory {
       .all(campaignId, addDays(from, -1), addDays(to, 1));
     let total = 0;
     const nowMs = this.now().getTime();
+    // Looked up once per site: a long campaign has tens of thousands of slot rows.
+    const perSite = new Map<string, { local: { date: string; hour: number }; profile: Profile } | null>();
     for (const r of rows) {
-      const site = this.sites.get(r.site);
-      if (!site || r.date < from || r.date > to) continue;
-      const local = localHourOf(nowMs, site.timezone);
+      if (r.date < from || r.date > to) continue;
+      let s = perSite.get(r.site);
+      if (s === undefined) {
+        const site = this.sites.get(r.site);
+        s = site ? { local: localHourOf(nowMs, site.timezone), profile: await this.profile(site) } : null;
+        perSite.set(r.site, s);
+      }
+      if (!s) continue;
+      const { local } = s;
       if (r.date > local.date) continue;
       const hours = hoursOf(r.daypart).filter((h) => r.date < local.date || h < local.hour);
-      total += (expectedUnlocks((await this.profile(site)).hours, r.date, hours) * r.units) / r.capacity_units;
+      total += (expectedUnlocks(s.profile.hours, r.date, hours) * r.units) / r.capacity_units;
     }
     return total;
   }

@@ -58,14 +58,16 @@ class Acc {
   completed = 0;
   failed = 0;
   anonymous = 0;
-  readonly residents = new Set<string>();
+  /** Distinct pseudonyms with plays here, counted by buildReport's second pass. */
+  residents = 0;
+  /** The resident the second pass last counted here (it visits facts resident by resident). */
+  last = -1;
 
   add(f: CampaignFact): void {
     this.plays += f.plays;
     this.completed += f.completed;
     this.failed += f.failed;
     if (f.pseudonym === null) this.anonymous += f.plays;
-    else if (f.plays > 0) this.residents.add(f.pseudonym);
   }
 
   /**
@@ -74,9 +76,9 @@ class Acc {
    * A cell with no plays covers nobody and is shown as 0.
    */
   cell(key: string, k: number): Cell {
-    const cohort = this.residents.size + (this.anonymous > 0 ? 1 : 0);
+    const cohort = this.residents + (this.anonymous > 0 ? 1 : 0);
     if (this.plays > 0 && cohort < k) return { key, ...SUPPRESSED };
-    return { key, plays: this.plays, completed: this.completed, completionRate: this.plays ? round(this.completed / this.plays) : 0, residents: this.residents.size, suppressed: false };
+    return { key, plays: this.plays, completed: this.completed, completionRate: this.plays ? round(this.completed / this.plays) : 0, residents: this.residents, suppressed: false };
   }
 }
 
@@ -86,13 +88,13 @@ function group(keys: readonly string[]): Map<string, Acc> {
   return new Map(keys.map((k) => [k, new Acc()]));
 }
 
-function bump(m: Map<string, Acc>, key: string, f: CampaignFact): void {
+function at(m: Map<string, Acc>, key: string): Acc {
   let a = m.get(key);
   if (!a) {
     a = new Acc();
     m.set(key, a);
   }
-  a.add(f);
+  return a;
 }
 
 const SUPPRESSED = { plays: null, completed: null, completionRate: null, residents: null, suppressed: true } as const;
@@ -124,20 +126,87 @@ export function buildReport(i: ReportInput): CampaignReport {
   const byDaypart = group(DAYPARTS.map((d) => d.id));
   const bySite = new Map<string, Acc>();
   const byDoor = new Map<string, Acc>();
-  const perResident = new Map<string, number>();
+  // Pass 1: sums per cell, and for each fact with a resident's plays, the resident (as a
+  // number) and the four cells it touches. Facts arrive grouped by hour, site and door, so
+  // the last lookups are kept.
+  const ids = new Map<string, number>();
+  const playsOf: number[] = [];
+  const rid: number[] = [];
+  const touched: Acc[] = [];
+  let hour = '';
+  let site = '';
+  let device = '';
+  let door = -1;
+  let inRange = false;
+  let day = total;
+  let part = total;
+  let siteAcc: Acc | null = null;
+  let doorAcc = total;
   for (const f of i.facts) {
-    const local = localHourOfUtcHour(f.hour, i.timeZoneOf(f.site));
-    // The store is asked for a UTC range a little wider than the local dates; trim here.
-    if (local.date < i.from || local.date > i.to) continue;
+    if (f.hour !== hour || f.site !== site) {
+      if (f.site !== site) {
+        siteAcc = null;
+        door = -1;
+      }
+      hour = f.hour;
+      site = f.site;
+      const local = localHourOfUtcHour(hour, i.timeZoneOf(site));
+      // The store is asked for a UTC range a little wider than the local dates; trim here.
+      inRange = local.date >= i.from && local.date <= i.to;
+      if (inRange) {
+        day = at(byDay, local.date);
+        part = at(byDaypart, daypartOfHour(local.hour) satisfies DaypartId);
+      }
+    }
+    if (!inRange) continue;
+    if (f.door !== door || f.device !== device) {
+      device = f.device;
+      door = f.door;
+      doorAcc = at(byDoor, `${site}/${device}#${door}`);
+    }
+    // A cell is listed once any fact of it is in range, even one of failed plays only.
+    siteAcc ??= at(bySite, site);
     total.add(f);
-    bump(byDay, local.date, f);
-    bump(byDaypart, daypartOfHour(local.hour) satisfies DaypartId, f);
-    bump(bySite, f.site, f);
-    bump(byDoor, `${f.site}/${f.device}#${f.door}`, f);
-    if (f.pseudonym !== null && f.plays > 0) perResident.set(f.pseudonym, (perResident.get(f.pseudonym) ?? 0) + f.plays);
+    day.add(f);
+    part.add(f);
+    siteAcc.add(f);
+    doorAcc.add(f);
+    if (f.pseudonym === null || f.plays <= 0) continue;
+    let r = ids.get(f.pseudonym);
+    if (r === undefined) {
+      r = ids.size;
+      ids.set(f.pseudonym, r);
+      playsOf.push(0);
+    }
+    playsOf[r]! += f.plays;
+    rid.push(r);
+    touched.push(day, part, siteAcc, doorAcc);
+  }
+  // Pass 2: facts ordered by resident (a counting sort), so a cell counts a resident when it
+  // first meets them.
+  total.residents = ids.size;
+  const start = new Int32Array(ids.size + 1);
+  for (const r of rid) start[r + 1]!++;
+  for (let r = 0; r < ids.size; r++) start[r + 1]! += start[r]!;
+  const next = start.slice(0, ids.size);
+  const order = new Int32Array(rid.length);
+  rid.forEach((r, j) => {
+    order[next[r]!++] = j;
+  });
+  for (let r = 0; r < ids.size; r++) {
+    for (let j = start[r]!; j < start[r + 1]!; j++) {
+      const base = order[j]! * 4;
+      for (let d = base; d < base + 4; d++) {
+        const a = touched[d]!;
+        if (a.last !== r) {
+          a.last = r;
+          a.residents++;
+        }
+      }
+    }
   }
   const counts = { '1': 0, '2': 0, '3+': 0 };
-  for (const n of perResident.values()) counts[n >= 3 ? '3+' : n === 2 ? '2' : '1']++;
+  for (const n of playsOf) counts[n >= 3 ? '3+' : n === 2 ? '2' : '1']++;
   const frequency = complement(
     (Object.keys(counts) as (keyof typeof counts)[]).map((bucket): FrequencyBucket => {
       const n = counts[bucket];
