@@ -55,6 +55,7 @@ export async function installDemoMarket(broker: RunningBroker, o: DemoMarketOpti
   const creative = await m.uploads.accept({ merchantId, name: 'lotus-noodles.mp4', body: createReadStream(o.clipFile) });
   const ready = creative.status === 'processing' ? await m.uploads.settled(creative.id, 60_000) : creative;
   if (ready.status !== 'ready') throw new Error(`demo clip rejected: ${ready.reason}`);
-  const c = await m.book(merchantId, { name: 'Lotus Noodles all week', sites: [o.site], dayparts: DAYPART_IDS, dates: { from: today, to: addDays(today, 13) }, units: 2, creatives: [ready.id] });
+  const c = m.book(merchantId, { name: 'Lotus Noodles all week', sites: [o.site], dayparts: DAYPART_IDS, dates: { from: today, to: addDays(today, 13) }, units: 2, creatives: [ready.id] });
+  await m.idle();
   return { campaignId: c.id };
 }

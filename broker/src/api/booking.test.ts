@@ -67,6 +67,7 @@ describe('booking', () => {
     await f.broker.addDevice('maple', 'gate-1');
     await f.broker.addDevice('oak', 'gate-9');
     const r = await f.noodles.post('/api/v1/campaigns', booking({ name: 'Lunch', dayparts: ['midday'] }));
+    await f.broker.market.idle();
     const listed = () => {
       const m = f.broker.manifests.current({ site: 'maple', device: 'gate-1' });
       const body = JSON.parse(m!.envelope.body) as { campaignSet: { campaigns: { id: string; tier: string; dayparts: unknown; scope: unknown; creatives: { sha256: string }[] }[] }; creatives: { sha256: string }[] };
@@ -79,6 +80,7 @@ describe('booking', () => {
     expect(oak.campaignSet.campaigns.map((x) => x.id)).not.toContain(r.body.id);
     const cancelled = await f.noodles.post(`/api/v1/campaigns/${r.body.id}/cancel`);
     expect(cancelled.body.status).toBe('cancelled');
+    await f.broker.market.idle();
     expect(listed().c).toBeUndefined();
   });
 
@@ -122,6 +124,7 @@ describe('booking', () => {
     expect((await f.noodles.get('/api/v1/sites/maple/segments')).body.items).toEqual([{ name: 'school-run', kind: 'window-days' }]);
     const ok = await f.noodles.post('/api/v1/campaigns', booking({ name: 'parents', dates: { from: plus(11), to: plus(11) }, segments: ['school-run'] }));
     expect(ok.status).toBe(201);
+    await f.broker.market.idle();
     const c = JSON.parse(f.broker.manifests.current({ site: 'maple', device: 'gate-1' })!.envelope.body).campaignSet.campaigns.find((x: { id: string }) => x.id === ok.body.id);
     expect(c.segments).toEqual(['school-run']);
     const bad = await f.noodles.post('/api/v1/campaigns', booking({ sites: ['maple', 'oak'], dates: { from: plus(11), to: plus(11) }, segments: ['school-run'] }));
@@ -200,8 +203,8 @@ describe('fleet', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 20; i++) {
-      const r = (await f.operator.get(`/api/v1/fleet?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
-      seen.push(...r.items.map((d: { site: string; device: string }) => `${d.site} ${d.device}`));
+      const r: { items: { site: string; device: string }[]; nextCursor: string | null } = (await f.operator.get(`/api/v1/fleet?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      seen.push(...r.items.map((d) => `${d.site} ${d.device}`));
       cursor = r.nextCursor;
       if (!cursor) break;
     }

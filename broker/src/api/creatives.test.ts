@@ -46,6 +46,7 @@ describe('creative upload through the API', () => {
     const bundle = await f.broker.addDevice('maple', 'gate-1');
     const b = await f.noodles.post('/api/v1/campaigns', { name: 'Noodles tonight', sites: ['maple'], dayparts: ['evening'], dates: { from: today, to: today }, creatives: [r.body.id] });
     expect(b.body.status).toBe('active');
+    await f.broker.market.idle();
     const manifest = JSON.parse(f.broker.manifests.current({ site: 'maple', device: 'gate-1' })!.envelope.body) as { creatives: { sha256: string; url: string }[] };
     const sha = c.renditions[0]!.sha256;
     expect(manifest.creatives.map((x) => x.sha256)).toContain(sha);

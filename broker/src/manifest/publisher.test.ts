@@ -109,3 +109,58 @@ describe('manifest publisher (CLOUD-LINK.md §6.5)', () => {
     await op.endAsync(true);
   });
 });
+
+describe('manifest versions with several nodes on one state db', () => {
+  it('a second node never re-issues a version another node published, and adopts equal content', async () => {
+    const { openStateDb } = await import('../db/database.js');
+    const { IdentityStore } = await import('../auth/identities.js');
+    const { CampaignTable } = await import('./campaigns.js');
+    const { CreativeStore } = await import('../creatives/creative-store.js');
+    const { ManifestPublisher } = await import('./publisher.js');
+    const { loadOrCreateSigningKey } = await import('./signing-key.js');
+    const { silentLogger } = await import('../obs/log.js');
+    // Node B: its own connection to node A's (b's) state db, its own publisher.
+    const db = openStateDb(b.stateDir);
+    const published: number[] = [];
+    const nodeB = new ManifestPublisher({
+      db,
+      identities: new IdentityStore(db),
+      campaigns: new CampaignTable(db),
+      creatives: new CreativeStore(join(b.stateDir, 'creatives')),
+      key: loadOrCreateSigningKey(b.stateDir),
+      publish: async (_t, payload) => {
+        if (payload.length) published.push((JSON.parse(JSON.parse(payload.toString()).body) as { version: number }).version);
+      },
+      defaultTimezone: 'UTC',
+      refreshIntervalMs: 60_000,
+      metrics: b.metrics,
+      log: silentLogger,
+    });
+    const ref = { site: 'maple', device: 'gate-7' };
+    await b.addDevice(ref.site, ref.device);
+    try {
+      await b.manifests.refresh();
+      const before = b.manifests.current(ref)!.version;
+      // A change made through node B: B publishes before + 1.
+      new CampaignTable(db).upsert({ id: 'tutoring', site: 'maple', campaign: { id: 'tutoring' }, creatives: [shaB] });
+      await nodeB.refresh();
+      expect(nodeB.current(ref)?.version).toBe(before + 1);
+      // Node A now sees the same content: it adopts B's version instead of signing before + 1 again.
+      await b.manifests.refresh();
+      expect(b.manifests.current(ref)?.version).toBe(before + 1);
+      expect(b.manifests.current(ref)?.envelope.signature).toBe(nodeB.current(ref)?.envelope.signature);
+      // A stale node writing the version another node took changes nothing (compare-and-set).
+      const row = db.prepare('SELECT version, envelope FROM manifests WHERE site = ? AND device = ?').get(ref.site, ref.device) as { version: number; envelope: string };
+      const stale = db
+        .prepare(`INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, 'x', 'stale', 'now')
+          ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, envelope = excluded.envelope WHERE manifests.version = excluded.version - 1`)
+        .run(ref.site, ref.device, row.version);
+      expect(stale.changes).toBe(0);
+      expect(new Set(published).size).toBe(published.length);
+    } finally {
+      new CampaignTable(db).remove('tutoring');
+      await b.manifests.refresh();
+      db.close();
+    }
+  });
+});

@@ -64,9 +64,12 @@ export class ManifestPublisher {
     this.#o = o;
     this.#now = o.now ?? (() => new Date());
     this.#get = o.db.prepare<[string, string], Row>('SELECT * FROM manifests WHERE site = ? AND device = ?');
+    // Compare-and-set on the version: another node sharing this state db may publish between
+    // our read and write; then nothing is written here and we look again.
     this.#put = o.db.prepare(`INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, content_sha256 = excluded.content_sha256,
-        envelope = excluded.envelope, issued_at = excluded.issued_at`);
+        envelope = excluded.envelope, issued_at = excluded.issued_at
+      WHERE manifests.version = excluded.version - 1`);
   }
 
   /** Re-publishes every stored manifest (retained state does not survive a restart), then refreshes. */
@@ -92,12 +95,16 @@ export class ManifestPublisher {
     await this.#chain.catch(() => undefined);
   }
 
-  /** Recompiles every device; publishes those whose content changed. Returns what it published. */
-  refresh(): Promise<DeviceRef[]> {
+  /**
+   * Recompiles every device (or only those of `sites`); publishes those whose content
+   * changed. Returns what it published.
+   */
+  refresh(sites?: Iterable<string>): Promise<DeviceRef[]> {
+    const only = sites ? new Set(sites) : null;
     return this.#serial(async () => {
       const changed: DeviceRef[] = [];
       for (const r of this.#o.identities.list('device')) {
-        if (r.identity.kind !== 'device') continue;
+        if (r.identity.kind !== 'device' || (only && !only.has(r.identity.site))) continue;
         const ref = { site: r.identity.site, device: r.identity.device };
         // One device's failure (a manifest over the size limit) must not starve the rest.
         try {
@@ -127,7 +134,7 @@ export class ManifestPublisher {
     return p;
   }
 
-  async #refreshOne(ref: DeviceRef): Promise<boolean> {
+  async #refreshOne(ref: DeviceRef, attempt = 0): Promise<boolean> {
     this.#cleared.delete(key(ref));
     const o = this.#o;
     const { content, skipped } = compileManifest({
@@ -140,10 +147,12 @@ export class ManifestPublisher {
     const contentSha256 = createHash('sha256').update(canonicalJson(content)).digest('hex');
     const row = this.#get.get(ref.site, ref.device);
     if (row?.content_sha256 === contentSha256) {
-      if (!this.#current.has(key(ref))) {
-        this.#remember(ref, row.version, contentSha256, JSON.parse(row.envelope) as ManifestEnvelope);
-        await o.publish(topicFor('manifest', ref), Buffer.from(row.envelope), true);
-      }
+      const known = this.#current.get(key(ref));
+      // Another node may have published this content (a later version): adopt it, or this
+      // node would refuse the device the creatives it lists (mayFetch).
+      if (known?.version !== row.version) this.#remember(ref, row.version, contentSha256, JSON.parse(row.envelope) as ManifestEnvelope);
+      // Retained state does not survive an embedded restart; another node's publish already reached devices.
+      if (!known) await o.publish(topicFor('manifest', ref), Buffer.from(row.envelope), true);
       return false;
     }
     for (const s of skipped) {
@@ -155,7 +164,12 @@ export class ManifestPublisher {
     const envelope = signManifest(body, o.key.privateKey, o.key.keyId);
     const payload = encodeManifestEnvelope(envelope);
     // Stored before published: a restart never re-issues a version number.
-    this.#put.run(ref.site, ref.device, version, contentSha256, payload.toString(), body.issuedAt);
+    if (this.#put.run(ref.site, ref.device, version, contentSha256, payload.toString(), body.issuedAt).changes === 0) {
+      // Another node took this version first; its manifest (maybe ours by content) stands.
+      if (attempt >= 3) throw new Error(`manifest version ${version} for ${key(ref)} keeps being taken by another node`);
+      this.#current.delete(key(ref));
+      return this.#refreshOne(ref, attempt + 1);
+    }
     this.#remember(ref, version, contentSha256, envelope);
     await o.publish(topicFor('manifest', ref), payload, true);
     o.metrics.manifestsPublished.inc();

@@ -1,6 +1,6 @@
 // The manifest signing key: Ed25519, generated on first start, kept in the state dir (0600).
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyIdFor, type ManifestKeyPair, publicKeyToBase64 } from '../contract.js';
 
@@ -22,6 +22,30 @@ export interface SigningKey extends ManifestKeyPair {
   publicKeyBase64: string;
 }
 
+/**
+ * Writes a new key under a private temp name and links it into place. link() fails if the
+ * file exists, so of several nodes starting on one state dir exactly one key wins and every
+ * node reads that one (a rename would let the last writer replace keys already in use).
+ */
+function createOnce(path: string): void {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 export function loadOrCreateSigningKey(stateDir: string): SigningKey {
   const path = join(stateDir, SIGNING_KEY_FILE);
   let pem: string;
@@ -29,10 +53,7 @@ export function loadOrCreateSigningKey(stateDir: string): SigningKey {
     pem = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const tmp = `${path}.tmp`;
-    writeFileSync(tmp, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'w' });
-    renameSync(tmp, path);
+    createOnce(path);
     pem = readFileSync(path, 'utf8');
   }
   // Whoever reads this key can sign manifests for every device.

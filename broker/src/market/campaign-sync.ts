@@ -45,7 +45,8 @@ export class CampaignSync {
     readonly sites: SiteStore,
     readonly table: CampaignTable,
     readonly creatives: RenditionLookup,
-    readonly refresh: () => Promise<unknown>,
+    /** Republishes manifests: of these sites' devices, or of every device. */
+    readonly refresh: (sites?: readonly string[]) => Promise<unknown>,
     readonly log: Logger,
   ) {}
 
@@ -64,9 +65,9 @@ export class CampaignSync {
     return changed;
   }
 
-  /** Applies one campaign and republishes manifests. */
+  /** Applies one campaign and republishes its sites' manifests. */
   async sync(c: Campaign): Promise<void> {
-    if (this.apply(c)) await this.refresh();
+    if (this.apply(c)) await this.refresh(c.sites);
   }
 
   /** Every live campaign, plus removal of those that ended since; republishes once. */

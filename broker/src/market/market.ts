@@ -23,8 +23,8 @@ export interface MarketOptions {
   store: ImpressionStore;
   campaigns: CampaignTable;
   creatives: CreativeStore;
-  /** Recompiles and publishes manifests (ManifestPublisher.refresh). */
-  refreshManifests(): Promise<unknown>;
+  /** Recompiles and publishes manifests, of these sites' devices or of all (ManifestPublisher.refresh). */
+  refreshManifests(sites?: readonly string[]): Promise<unknown>;
   config: BrokerConfig['market'];
   stateDir: string;
   log: Logger;
@@ -44,6 +44,8 @@ export class Market {
   readonly #log: Logger;
   #sweep: NodeJS.Timeout | undefined;
   #chain: Promise<unknown> = Promise.resolve();
+  readonly #dirty = new Set<string>();
+  #flushing: Promise<void> | null = null;
 
   constructor(o: MarketOptions) {
     this.#o = o;
@@ -63,7 +65,7 @@ export class Market {
     });
     this.bookings = new Bookings(o.db, this.sites, this.uploads, this.#now);
     this.inventory = new Inventory(o.db, this.sites, o.store, this.#now);
-    this.sync = new CampaignSync(this.bookings, this.sites, o.campaigns, this.uploads, o.refreshManifests, this.#log);
+    this.sync = new CampaignSync(this.bookings, this.sites, o.campaigns, this.uploads, (sites) => (sites ? this.#refreshSoon(sites) : o.refreshManifests()), this.#log);
     this.uploads.onChange((cr) => this.#creativeChanged(cr));
   }
 
@@ -80,6 +82,33 @@ export class Market {
     clearInterval(this.#sweep);
     await this.uploads.stop();
     await this.#chain.catch(() => undefined);
+    await this.idle();
+  }
+
+  /** Resolves once every booking and cancellation so far is in the published manifests. */
+  async idle(): Promise<void> {
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
+  }
+
+  /**
+   * Bookings arriving together share one manifest refresh of their sites' devices: a busy
+   * hour of bookings must not recompile the whole fleet once per request.
+   */
+  #refreshSoon(sites: readonly string[]): Promise<void> {
+    for (const s of sites) this.#dirty.add(s);
+    this.#flushing ??= (async () => {
+      try {
+        await new Promise((r) => setImmediate(r));
+        while (this.#dirty.size > 0) {
+          const batch = [...this.#dirty];
+          this.#dirty.clear();
+          await this.#o.refreshManifests(batch);
+        }
+      } finally {
+        this.#flushing = null;
+      }
+    })();
+    return this.#flushing;
   }
 
   /** Manifest syncs one at a time, in order. */
@@ -89,16 +118,27 @@ export class Market {
     return p;
   }
 
-  book(merchantId: string, input: unknown): Promise<Campaign> {
+  /**
+   * Books, and puts the campaign into the campaign table at once. The booking is durable when
+   * this returns; its manifests follow within moments (idle() waits for them), and a failed
+   * publish is retried by the periodic refresh.
+   */
+  book(merchantId: string, input: unknown): Campaign {
     const c = this.bookings.book(merchantId, input);
     this.#log.info({ campaign: c.id, merchant: merchantId, slots: c.slots, priceCents: c.priceCents }, 'campaign booked');
-    return this.#serial(() => this.sync.sync(c)).then(() => this.bookings.get(c.id)!);
+    this.#publish(c);
+    return c;
   }
 
-  cancel(id: string): Promise<Campaign> {
+  cancel(id: string): Campaign {
     const c = this.bookings.cancel(id);
     this.#log.info({ campaign: id }, 'campaign cancelled');
-    return this.#serial(() => this.sync.sync(c)).then(() => c);
+    this.#publish(c);
+    return c;
+  }
+
+  #publish(c: Campaign): void {
+    this.sync.sync(c).catch((err: Error) => this.#log.error({ err, campaign: c.id }, 'manifest refresh after a booking failed; the periodic refresh retries'));
   }
 
   #creativeChanged(cr: MarketCreative): void {

@@ -22,8 +22,8 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { publishedHook } from '../ingest/published-hook.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { ManifestPublisher } from '../manifest/publisher.js';
-import { Market } from '../market/market.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../manifest/signing-key.js';
+import { Market } from '../market/market.js';
 import { type Logger, silentLogger } from '../obs/log.js';
 import { BrokerMetrics, Registry as PromRegistry } from '../obs/metrics.js';
 import { FleetRegistry } from '../registry/fleet.js';
@@ -171,7 +171,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       store,
       campaigns,
       creatives,
-      refreshManifests: () => manifests.refresh(),
+      refreshManifests: (sites) => manifests.refresh(sites),
       config: config.market,
       stateDir: config.stateDir,
       log,

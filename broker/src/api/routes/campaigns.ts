@@ -34,7 +34,7 @@ export function campaignRoutes(t: RouteTable, m: Market): void {
     return page(rows, query.limit, (c) => c.id);
   });
 
-  t.add({ method: 'POST', url: '/api/v1/campaigns', access: 'merchant', tag: 'campaigns', summary: 'Book slots: sites × dayparts × dates, all or nothing (409 lists the full slots)', body: BookingSchema, response: CampaignOut, status: 201 }, async ({ body, account, req }) => {
+  t.add({ method: 'POST', url: '/api/v1/campaigns', access: 'merchant', tag: 'campaigns', summary: 'Book slots: sites × dayparts × dates, all or nothing (409 lists the full slots)', body: BookingSchema, response: CampaignOut, status: 201 }, ({ body, account, req }) => {
     let merchantId = account.merchantId;
     if (account.role === 'operator') {
       if (!body.merchantId || !m.accounts.merchant(body.merchantId)) throw new ApiError(400, 'bad-request', 'an operator books for a merchant: give merchantId', [{ path: 'body.merchantId', message: 'an existing merchant id' }]);
@@ -42,7 +42,7 @@ export function campaignRoutes(t: RouteTable, m: Market): void {
     } else if (body.merchantId && body.merchantId !== merchantId) {
       throw new ApiError(403, 'forbidden', 'merchants book for themselves', [{ path: 'body.merchantId', message: 'leave it out' }]);
     }
-    const c = await m.book(merchantId!, body);
+    const c = m.book(merchantId!, body);
     req.log.info({ campaign: c.id }, 'booked');
     return c;
   });
