@@ -92,6 +92,26 @@ async function measure(m: Market, store: SqliteImpressionStore, k: Case, minCoho
   if (JSON.stringify(again) !== JSON.stringify(report)) throw new Error(`${k.label}: the split pipeline built a different report`);
 }
 
+/**
+ * The alternative shape, for comparison: the exact counts done inside SQLite, so only the cells
+ * cross into JavaScript. One run each (they take seconds, and the figure is the order of size).
+ */
+function inStoreCounts(store: SqliteImpressionStore, campaignId: string): BenchResult[] {
+  const from = 'FROM impressions INDEXED BY impressions_campaign_hour WHERE campaign_id = ?';
+  const queries: [string, string][] = [
+    ['count(*)', `SELECT count(*) ${from}`],
+    ['totals with count(DISTINCT pseudonym)', `SELECT count(*), sum(outcome = 'completed'), count(DISTINCT pseudonym) ${from}`],
+    ['by site-local day (+08:00) with distinct residents', `SELECT date(wall_time, '+480 minutes') d, count(*), count(DISTINCT pseudonym) ${from} GROUP BY d`],
+    ['by site, device, door with distinct residents', `SELECT site, device, door, count(*), count(DISTINCT pseudonym) ${from} GROUP BY site, device, door`],
+    ['frequency buckets', `SELECT min(k, 3) b, count(*) FROM (SELECT count(*) k ${from} AND pseudonym IS NOT NULL GROUP BY pseudonym) GROUP BY b`],
+  ];
+  return queries.map(([label, sql]) => {
+    const t = performance.now();
+    const rows = store.db.prepare(sql).all(campaignId).length;
+    return { name: `  in-store counts, big campaign: ${label}`, value: round(performance.now() - t, 1), unit: 'ms', note: `${rows} cell(s)` };
+  });
+}
+
 export async function run(): Promise<BenchResult[]> {
   const load0 = loadavg();
   const ds = dataset(N, (line) => console.log(line));
@@ -129,6 +149,7 @@ export async function run(): Promise<BenchResult[]> {
       out.push({ name: '  of which scheduledPlays', value: round(median(k.scheduled), 1), unit: 'ms', note: `p95 ${round(percentile(k.scheduled, 95), 1)}` });
     });
     out.push({ name: 'rounds (each figure side by side per round)', value: ROUNDS, unit: '', note: `load average ${load0.map((x) => x.toFixed(2)).join(' ')} → ${load1.map((x) => x.toFixed(2)).join(' ')}` });
+    out.push(...inStoreCounts(store, big.id));
     if (ds.build) out.push({ name: `store built (${ds.total.toLocaleString('en')} impressions)`, value: round(ds.build.seconds, 1), unit: 's', note: ds.build.method });
     return out;
   } finally {
