@@ -1,6 +1,8 @@
 // Test support: a broker on loopback ports 0 in a temp state dir, and mqtt.js clients with
 // bounded waits. Used by the broker's tests and by cross-package tests.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -111,4 +113,34 @@ export async function metricValue(b: RunningBroker, name: string, labels: Record
   if (!m) return 0;
   const data = await m.get();
   return data.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
+}
+
+/**
+ * A child process (node with tsx) that prints `ready\n`, waits for one byte on stdin, then
+ * does its work and prints the result: so several can be released at the same moment, for
+ * races between processes. `done` resolves with what it printed after `ready`.
+ */
+export function gatedChild(args: readonly string[], timeoutMs = 60_000): { ready: Promise<void>; go(): void; done: Promise<string> } {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const p = spawn(process.execPath, ['--import', tsx, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let announced: () => void = () => undefined;
+  const ready = new Promise<void>((r) => {
+    announced = r;
+  });
+  p.stdout.on('data', (b: Buffer) => {
+    out += b;
+    if (out.startsWith('ready\n')) announced();
+  });
+  const done = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`child ${args.join(' ').slice(0, 80)} did not finish in ${timeoutMs} ms`));
+    }, timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      code === 0 ? resolve(out.slice('ready\n'.length)) : reject(new Error(`child exited ${code}`));
+    });
+  });
+  return { ready, go: () => p.stdin.end('x'), done };
 }

@@ -1,10 +1,9 @@
 // Nodes starting together on one state dir must end up with one signing key.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { gatedChild } from '../testing.js';
 import { loadOrCreateSigningKey, SIGNING_KEY_FILE, SigningKeyError } from './signing-key.js';
 
 const dirs: string[] = [];
@@ -17,34 +16,10 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const tsx = createRequire(import.meta.url).resolve('tsx');
 const script = `import { loadOrCreateSigningKey } from ${JSON.stringify(new URL('./signing-key.ts', import.meta.url).pathname)};
 process.stdin.once('data', () => { process.stdout.write(loadOrCreateSigningKey(process.argv.at(-1)).keyId); process.exit(0); });
 process.stdout.write('ready\\n');`;
-
-function node(dir: string): { ready: Promise<void>; go(): void; keyId: Promise<string> } {
-  const p = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let ready: () => void = () => undefined;
-  const r = new Promise<void>((res) => {
-    ready = res;
-  });
-  p.stdout.on('data', (b: Buffer) => {
-    out += b;
-    if (out.startsWith('ready\n')) ready();
-  });
-  const keyId = new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error('key child hung'));
-    }, 30_000);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      code === 0 ? resolve(out.slice('ready\n'.length)) : reject(new Error(`key child exited ${code}`));
-    });
-  });
-  return { ready: r, go: () => p.stdin.end('x'), keyId };
-}
+const node = (dir: string) => gatedChild(['--input-type=module', '-e', script, dir], 30_000);
 
 describe('manifest signing key', () => {
   it('four nodes starting at once on one state dir agree on one key, and leave no temp files', async () => {
@@ -52,7 +27,7 @@ describe('manifest signing key', () => {
     const nodes = [0, 1, 2, 3].map(() => node(dir));
     await Promise.all(nodes.map((n) => n.ready));
     for (const n of nodes) n.go();
-    const ids = await Promise.all(nodes.map((n) => n.keyId));
+    const ids = await Promise.all(nodes.map((n) => n.done));
     expect(new Set(ids).size).toBe(1);
     expect(ids[0]).toBe(loadOrCreateSigningKey(dir).keyId);
     expect(readdirSync(dir)).toEqual([SIGNING_KEY_FILE]);

@@ -1,9 +1,8 @@
 // Booking across processes: several broker processes on one state database, racing for the
 // last units of one slot, sell exactly its capacity.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTestCreative, type MarketFixture, startMarketFixture } from '../api/testing.js';
+import { gatedChild } from '../testing.js';
 import { localHourOf } from './site-time.js';
 
 let f: MarketFixture;
@@ -12,31 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => f.broker.destroy());
 
-const tsx = createRequire(import.meta.url).resolve('tsx');
-
-function child(args: string[]): { ready: Promise<void>; go(): void; done: Promise<{ ok: number; full: number }> } {
-  const p = spawn(process.execPath, ['--import', tsx, new URL('./testing/book-child.ts', import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let announced: () => void = () => undefined;
-  const ready = new Promise<void>((r) => {
-    announced = r;
-  });
-  p.stdout.on('data', (b: Buffer) => {
-    out += b;
-    if (out.startsWith('ready\n')) announced();
-  });
-  const done = new Promise<{ ok: number; full: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error('booking child did not finish in 60 s'));
-    }, 60_000);
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`booking child exited ${code}`));
-    });
-  });
-  return { ready, go: () => p.stdin.end('x'), done };
-}
+const child = (args: string[]) => gatedChild([new URL('./testing/book-child.ts', import.meta.url).pathname, ...args]);
 
 describe('booking from several processes', () => {
   it('sells exactly the capacity of a slot when three processes race for it', async () => {
@@ -45,7 +20,7 @@ describe('booking from several processes', () => {
     const kids = [0, 1, 2].map(() => child([f.broker.stateDir, f.accounts.noodles.merchantId!, clip, date, '5']));
     await Promise.all(kids.map((k) => k.ready));
     for (const k of kids) k.go();
-    const results = await Promise.all(kids.map((k) => k.done));
+    const results = (await Promise.all(kids.map((k) => k.done))).map((o) => JSON.parse(o) as { ok: number; full: number });
     expect(results.reduce((n, r) => n + r.ok, 0)).toBe(6);
     expect(results.reduce((n, r) => n + r.full, 0)).toBe(9);
     const row = f.broker.market.sites.db.prepare("SELECT used_units FROM slots WHERE site = 'maple' AND date = ? AND daypart = 'evening'").get(date);
