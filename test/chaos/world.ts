@@ -151,7 +151,8 @@ export class World {
       await waitFor(() => this.creativeReady(), readyMs, 'creative in the cache');
       await waitFor(async () => (await this.agent.metric('doorcast_cloud_connected')) === 1, readyMs, 'cloud link up');
     } catch (err) {
-      throw new Error(`${this.ref.device}: ${(err as Error).message}; agent log:\n${this.agent.lines.slice(-25).join('\n')}`, { cause: err });
+      const cache = (await this.agent.metricsText()).split('\n').filter((l) => l.startsWith('doorcast_cache') || l.startsWith('doorcast_cloud'));
+      throw new Error(`${this.ref.device}: ${(err as Error).message}; agent metrics:\n${cache.join('\n')}\nagent log:\n${this.agent.lines.slice(-25).join('\n')}`, { cause: err });
     }
   }
 
