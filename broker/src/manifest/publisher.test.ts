@@ -137,14 +137,20 @@ describe('manifest versions with several nodes on one state db', () => {
       log: silentLogger,
     });
     const ref = { site: 'maple', device: 'gate-7' };
+    writeFileSync(join(files, 'c.mp4'), Buffer.alloc(1024, 3));
+    const shaC = (await b.creatives.addFile(join(files, 'c.mp4'))).sha256;
     await b.addDevice(ref.site, ref.device);
     try {
       await b.manifests.refresh();
       const before = b.manifests.current(ref)!.version;
       // A change made through node B: B publishes before + 1.
-      new CampaignTable(db).upsert({ id: 'tutoring', site: 'maple', campaign: { id: 'tutoring' }, creatives: [shaB] });
+      new CampaignTable(db).upsert({ id: 'tutoring', site: 'maple', campaign: { id: 'tutoring' }, creatives: [shaC] });
       await nodeB.refresh();
       expect(nodeB.current(ref)?.version).toBe(before + 1);
+      // Before node A refreshes, a device fetching the new creative from A is let through: A
+      // reads the stored manifest on a miss instead of refusing until its next refresh.
+      expect(b.manifests.mayFetch(ref, shaC)).toBe(true);
+      expect(b.manifests.mayFetch(ref, 'e'.repeat(64))).toBe(false);
       // Node A now sees the same content: it adopts B's version instead of signing before + 1 again.
       await b.manifests.refresh();
       expect(b.manifests.current(ref)?.version).toBe(before + 1);

@@ -123,9 +123,19 @@ export class ManifestPublisher {
     return this.#current.get(key(ref)) ?? null;
   }
 
-  /** A device may fetch the creatives its current manifest lists. */
+  /**
+   * A device may fetch the creatives its current manifest lists. On a miss the stored row is
+   * read: with several nodes, the device's newest manifest may have been published by another
+   * node, and this one must not refuse what it lists until its own next refresh.
+   */
   mayFetch(ref: DeviceRef, sha256: string): boolean {
-    return this.#current.get(key(ref))?.creatives.has(sha256) ?? false;
+    const known = this.#current.get(key(ref));
+    if (known?.creatives.has(sha256)) return true;
+    if (this.#cleared.has(key(ref))) return false;
+    const row = this.#get.get(ref.site, ref.device);
+    if (!row || row.version <= (known?.version ?? 0)) return false;
+    this.#remember(ref, row.version, row.content_sha256, JSON.parse(row.envelope) as ManifestEnvelope);
+    return this.#current.get(key(ref))!.creatives.has(sha256);
   }
 
   #serial<T>(f: () => Promise<T>): Promise<T> {
