@@ -68,7 +68,10 @@ describe('serial source over a real pty', () => {
     emit(emu, 200);
     await waitFor(() => emu.acked.size === 200, '200 acked');
     expect(sink.rows.size).toBe(200);
-    expect(src.status()).toMatchObject({ link: 'up', eventsDelivered: 200 });
+    // Delivered counts retransmissions too: on a loaded machine an ack can take longer than the
+    // emulator's 100 ms retransmit, and the resent copy is delivered (and stored once).
+    expect(src.status()).toMatchObject({ link: 'up' });
+    expect(src.status().eventsDelivered).toBeGreaterThanOrEqual(200);
     // The stored copy kept the bytes; the buffer the session decoded was zeroed after use.
     expect(sink.handed.length).toBeGreaterThanOrEqual(200);
     expect(sink.handed.every((c) => c.every((b) => b === 0))).toBe(true);
