@@ -16,15 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicFor } from '@doorcast/firmware-protocol/cloud';
-import type { Counts } from './broker/load-protocol.js';
 import {
   brokerDeviceConnections,
   brokerMetricSum,
   cpuSeconds,
   forkLoadGenerator,
-  type LoadGenerator,
-  openFileLimit,
   Procs,
+  requireOpenFiles,
   rssMb,
   sleep,
   startBareAedes,
@@ -33,6 +31,7 @@ import {
 } from './broker/processes.js';
 import { BENCH_SCRYPT_N, provisionFleet } from './broker/provision.js';
 import { rawPublish } from './broker/raw-publish.js';
+import { all, failIfErrors, split, sum, untilTrue } from './broker/tallies.js';
 import { type BenchResult, median, round } from './result.js';
 
 const SITE = 'bench';
@@ -46,31 +45,9 @@ const WINDOWS = 3;
 const RAW_PUBLISHERS = 20;
 const RAW_WINDOW = 40;
 
-const sum = (cs: Counts[], f: (c: Counts) => number) => cs.reduce((n, c) => n + f(c), 0);
-const all = (gens: LoadGenerator[], timeoutMs = 10_000) => Promise.all(gens.map((g) => g.request({ op: 'counts' }, timeoutMs))).then((rs) => rs.map((r) => r.counts));
-
-function split<T>(xs: T[], parts: number): T[][] {
-  return Array.from({ length: parts }, (_, i) => xs.filter((_, k) => k % parts === i));
-}
-
-function failIfErrors(cs: Counts[], what: string): void {
-  const errors = cs.flatMap((c) => c.errors);
-  if (errors.length > 0) throw new Error(`${what}: ${errors.length} errors, first: ${errors.slice(0, 3).join('; ')}`);
-}
-
-async function untilTrue(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} not reached within ${ms} ms`);
-}
-
 export async function run(): Promise<BenchResult[]> {
   // The broker holds one fd per connection, each generator half of them; all inherit our limit.
-  const fds = openFileLimit();
-  if (fds < IDLE_DEVICES + 1000) throw new Error(`open file limit ${fds} is too low for ${IDLE_DEVICES} connections: raise ulimit -n or set DOORCAST_BENCH_IDLE`);
+  requireOpenFiles(IDLE_DEVICES, 'DOORCAST_BENCH_IDLE');
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-broker-'));
   const stateDir = join(dir, 'state');
   const procs = new Procs();

@@ -103,10 +103,18 @@ function waitAck(batchId: string): Promise<Ack | null> {
   });
 }
 
-/** One device: publish a batch, wait for its application ack, again (window 1). */
-async function deviceLoop(d: Device, records: number, deadline: number): Promise<void> {
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One device: publish a batch, wait for its application ack, again (window 1), or paced. */
+async function deviceLoop(d: Device, records: number, deadline: number, intervalMs?: number): Promise<void> {
   const topic = topicFor('impressions', d.cred);
+  let next = intervalMs ? performance.now() + Math.random() * intervalMs : 0;
   for (let i = 0; ingest.running && Date.now() < deadline && i < 1_000_000; i++) {
+    if (intervalMs) {
+      await pause(Math.max(0, next - performance.now()));
+      next = Math.max(next, performance.now()) + intervalMs; // late: no catch-up burst
+      if (!ingest.running) return;
+    }
     const first = d.seq;
     d.seq += records;
     const batch = exampleImpressionBatch(d.cred, Array.from({ length: records }, (_, k) => first + k));
@@ -177,7 +185,7 @@ async function handle(req: Request): Promise<void> {
       ingest = { running: true, loops: [] };
       latencies = [];
       const deadline = Date.now() + req.maxSeconds * 1000;
-      ingest.loops = sample.map((d) => deviceLoop(d, req.records, deadline));
+      ingest.loops = sample.map((d) => deviceLoop(d, req.records, deadline, req.intervalMs));
       return;
     }
     case 'ingest-stop':

@@ -32,8 +32,12 @@ export type Request =
   | { op: 'connect'; group: string; url: string; devices: Cred[]; concurrency: number }
   /** Ends the connections of a group past its first `keep`. */
   | { op: 'trim'; group: string; keep: number }
-  /** The first `count` devices of a group publish batches, one in flight each, until stopped. */
-  | { op: 'ingest-start'; group: string; count: number; records: number; maxSeconds: number }
+  /**
+   * The first `count` devices of a group publish batches, one in flight each, until stopped;
+   * with `intervalMs`, paced: each starts a batch every intervalMs (from a random offset), or at
+   * its ack if that comes later.
+   */
+  | { op: 'ingest-start'; group: string; count: number; records: number; maxSeconds: number; intervalMs?: number }
   | { op: 'ingest-stop' }
   /** Raw path: each subscriber subscribes (QoS 1) to `topics[i]`. */
   | { op: 'raw-subscribe'; url: string; subscribers: Cred[]; topics: string[] }

@@ -30,6 +30,12 @@ export function openFileLimit(): number {
   return m?.[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m?.[1] ?? 1024);
 }
 
+/** Throws unless `connections` fit under the open file limit (one fd each, plus 1,000 spare). */
+export function requireOpenFiles(connections: number, knob: string): void {
+  const fds = openFileLimit();
+  if (fds < connections + 1000) throw new Error(`open file limit ${fds} is too low for ${connections} connections: raise ulimit -n or set ${knob}`);
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every process the bench started; killAll() in a finally, SIGKILL if the bench itself exits first. */
@@ -137,11 +143,21 @@ export interface DoorcastBroker {
   url: string;
   httpPort: number;
   startSeconds: number;
+  /** SIGTERM (SIGKILL after 5 s); resolves with its exit code (null if killed) once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+export interface BrokerNodeOptions {
+  /** Names the config file and prefixes the node's log lines (several nodes in one dir). */
+  name?: string;
+  /** More top-level YAML lines, e.g. `cluster:` and `store:` (deploy/cloud). */
+  config?: string[];
 }
 
 /** The broker as deployed: `doorcast-broker serve --config`, in its own process. */
-export async function startDoorcastBroker(procs: Procs, dir: string, stateDir: string): Promise<DoorcastBroker> {
-  const config = join(dir, 'broker.yaml');
+export async function startDoorcastBroker(procs: Procs, dir: string, stateDir: string, o: BrokerNodeOptions = {}): Promise<DoorcastBroker> {
+  const name = o.name ?? 'doorcast-broker';
+  const config = join(dir, `${name}.yaml`);
   // Manifest refresh hourly: its 30 s default would recompile every device inside a window.
   writeFileSync(
     config,
@@ -152,6 +168,7 @@ export async function startDoorcastBroker(procs: Procs, dir: string, stateDir: s
       'http: { host: 127.0.0.1, port: 0, websocket: false, metrics: public }',
       'manifest: { refreshIntervalMs: 3600000 }',
       'log: { level: error }',
+      ...(o.config ?? []),
       '',
     ].join('\n'),
   );
@@ -160,8 +177,12 @@ export async function startDoorcastBroker(procs: Procs, dir: string, stateDir: s
   const flags = (process.env.DOORCAST_BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const p = procs.add(spawn(process.execPath, [...flags, BROKER_BIN, 'serve', '--config', config], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] }));
   const m = await waitOutput(p, 'stderr', /doorcast-broker: mqtt (\d+) mqtts \S+ http (\d+)/, 120_000);
-  p.stderr?.on('data', (b: Buffer) => process.stderr.write(`[doorcast-broker] ${b.toString()}`));
-  return { pid: p.pid!, url: `mqtt://127.0.0.1:${m[1]}`, httpPort: Number(m[2]), startSeconds: (performance.now() - t0) / 1000 };
+  p.stderr?.on('data', (b: Buffer) => process.stderr.write(`[${name}] ${b.toString()}`));
+  const stop = async () => {
+    await stopProcess(p);
+    return p.exitCode;
+  };
+  return { pid: p.pid!, url: `mqtt://127.0.0.1:${m[1]}`, httpPort: Number(m[2]), startSeconds: (performance.now() - t0) / 1000, stop };
 }
 
 /** The broker's own count of authenticated device connections (doorcast_broker_connected_clients). */

@@ -8,9 +8,14 @@ import { cpuSeconds, type LoadGenerator, sleep } from './processes.js';
 
 export interface RawTarget {
   name: string;
+  /** Where the publishers connect. */
   url: string;
+  /** Where the subscribers connect, if elsewhere (another node of a cluster). */
+  subUrl?: string;
   /** The broker process, for its CPU time. */
   pid: number;
+  /** More processes the broker runs on (other nodes, Redis): their CPU counts as the broker's. */
+  morePids?: number[];
 }
 
 export interface RawFigure {
@@ -37,9 +42,10 @@ export interface RawLoad {
 /** One round against one broker: delivered messages per second over the window. */
 async function once(pub: LoadGenerator, sub: LoadGenerator, target: RawTarget, load: RawLoad): Promise<RawFigure> {
   const url = target.url;
-  const cpu = () => [cpuSeconds(target.pid), cpuSeconds(pub.pid) + cpuSeconds(sub.pid)] as const;
+  const pids = [target.pid, ...(target.morePids ?? [])];
+  const cpu = () => [pids.reduce((n, p) => n + cpuSeconds(p), 0), cpuSeconds(pub.pid) + cpuSeconds(sub.pid)] as const;
   try {
-    await sub.request({ op: 'raw-subscribe', url, subscribers: load.subscribers, topics: load.topics }, 60_000);
+    await sub.request({ op: 'raw-subscribe', url: target.subUrl ?? url, subscribers: load.subscribers, topics: load.topics }, 60_000);
     await pub.request(
       { op: 'raw-publish-start', url, publishers: load.publishers, topics: load.topics, window: load.window, payloadBytes: load.payloadBytes, maxSeconds: load.warmupS + load.windowS + 30 },
       60_000,
