@@ -2,7 +2,8 @@
 // who can sign in to the console, consent recorded for the simulated residents (so their
 // plays reach the report's minimum cohort), and one booking made the way a merchant makes
 // it: a clip uploaded through the real pipeline, then slots booked. A rerun reuses them.
-import { createReadStream } from 'node:fs';
+import { copyFileSync, createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import type { RunningBroker } from '@doorcast/broker';
 import { Traffic } from '@doorcast/firmware-protocol/emulator';
 import { loadKeyFile } from '../../agent/src/identity/keys.js';
@@ -23,6 +24,8 @@ export interface DemoMarketOptions {
   keyFile: string;
   sim: { doors: number; residents: number; seed: number };
   clipFile: string;
+  /** Where the agent's player finds creatives by hash (as creatives.ts places the others). */
+  creativesDir: string;
 }
 
 async function ensureAccount(broker: RunningBroker, input: Record<string, unknown>): Promise<void> {
@@ -51,11 +54,19 @@ export async function installDemoMarket(broker: RunningBroker, o: DemoMarketOpti
   const merchantId = m.accounts.byEmail(DEMO_LOGINS.merchant.email)!.merchantId!;
   const today = localHourOf(Date.now(), o.timezone).date;
   const live = m.bookings.list({ merchantId, limit: 50 }).find((c) => (c.status === 'active' || c.status === 'booked') && c.dates.to >= today);
-  if (live) return { campaignId: live.id };
+  if (live) return placed(broker, live.creatives, o.creativesDir, live.id);
   const creative = await m.uploads.accept({ merchantId, name: 'lotus-noodles.mp4', body: createReadStream(o.clipFile) });
   const ready = creative.status === 'processing' ? await m.uploads.settled(creative.id, 60_000) : creative;
   if (ready.status !== 'ready') throw new Error(`demo clip rejected: ${ready.reason}`);
   const c = m.book(merchantId, { name: 'Lotus Noodles all week', sites: [o.site], dayparts: DAYPART_IDS, dates: { from: today, to: addDays(today, 13) }, units: 2, creatives: [ready.id] });
   await m.idle();
-  return { campaignId: c.id };
+  return placed(broker, c.creatives, o.creativesDir, c.id);
+}
+
+/** The booked clip's rendition, put where the player looks, so the first plays need no download. */
+function placed(broker: RunningBroker, creatives: readonly string[], dir: string, campaignId: string): { campaignId: string } {
+  for (const id of creatives) {
+    for (const r of broker.market.uploads.get(id)?.renditions ?? []) copyFileSync(broker.creatives.pathOf(r.sha256), join(dir, `${r.sha256}.mp4`));
+  }
+  return { campaignId };
 }

@@ -14,7 +14,7 @@ describe('npm start (the demo)', () => {
   it('streams simulated unlocks through the agent into its store, links to the broker, stops cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-demo-'));
     const script = new URL('./start.ts', import.meta.url).pathname;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--for', '8', '--speed', '900', '--dir', dir], { timeout: 100_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--for', '10', '--speed', '900', '--dir', dir], { timeout: 100_000 });
     expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/window #1 open/);
     expect(stdout).toMatch(/-- link up · manifest v\d+ .* fleet: online/);

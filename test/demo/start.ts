@@ -33,7 +33,7 @@ const campaigns = await installDemoCampaigns(dir, broker, site, creativesDir);
 
 const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const sim = { doors: 2, residents: 400, seed: Date.now() % 100_000 };
-const booked = await installDemoMarket(broker, { site, timezone, keyFile, sim, clipFile: join(dir, 'clips', 'noodle-bar.mp4') });
+const booked = await installDemoMarket(broker, { site, timezone, keyFile, sim, clipFile: join(dir, 'clips', 'noodle-bar.mp4'), creativesDir });
 await broker.manifests.refresh();
 const config = parseConfig({
   version: 1,

@@ -52,9 +52,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 
   withConfig(program.command('serve', { isDefault: true }).description('run the broker until SIGINT/SIGTERM')).action(async (o: { config: string }) => {
     const config = loadConfig(o.config);
-    const broker = await startBroker(config, { logger: createLogger(config.log.level) });
+    const log = createLogger(config.log.level);
+    let stopping = false;
+    // While a clustered node shuts down, aedes and its Redis persistence still send a few
+    // commands on connections already closed; ioredis rejects them, unhandled. That is the
+    // shutdown, not a failure: a stop must exit 0. Anything else stays fatal, as by default.
+    process.on('unhandledRejection', (reason) => {
+      if (stopping && reason instanceof Error && reason.message === 'Connection is closed.') return log.debug({ err: reason.message }, 'redis command after close ignored');
+      log.fatal({ err: reason }, 'unhandled rejection');
+      process.exit(1);
+    });
+    const broker = await startBroker(config, { logger: log });
     io.err(`doorcast-broker: mqtt ${broker.mqttPort ?? '-'} mqtts ${broker.tlsPort ?? '-'} http ${broker.httpPort}, manifest key ${broker.signingKey.keyId}\n`);
     await io.stopSignal();
+    stopping = true;
     await broker.stop();
   });
 

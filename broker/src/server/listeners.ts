@@ -37,13 +37,15 @@ function track(server: Server): () => Promise<void> {
 }
 
 export async function listenTcp(host: string, port: number, onConnection: ConnectionHandler): Promise<MqttListener> {
-  const server = createNetServer((socket) => onConnection(socket, 'tcp'));
+  // No Nagle: an ack is one small packet, and waiting to coalesce it cost ~32 ms of a ~43 ms
+  // publish → ack p50 (BENCHMARKS.md "Cluster"). Mosquitto sets TCP_NODELAY too.
+  const server = createNetServer({ noDelay: true }, (socket) => onConnection(socket, 'tcp'));
   const close = track(server);
   return { server, port: await listen(server, port, host), close };
 }
 
 export async function listenTls(host: string, port: number, certFile: string, keyFile: string, onConnection: ConnectionHandler): Promise<MqttListener> {
-  const server = createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' }, (socket) => onConnection(socket, 'tls'));
+  const server = createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2', noDelay: true }, (socket) => onConnection(socket, 'tls'));
   // A failed handshake is the client's problem; without a listener it would be an uncaught error.
   server.on('tlsClientError', () => undefined);
   const close = track(server);
