@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Market } from '../../broker/src/market/market.js';
 import { buildReport } from '../../broker/src/market/report.js';
-import { addDays, datesBetween, startOfLocalDate } from '../../broker/src/market/site-time.js';
+import { addDays, datesBetween, utcSpanOf } from '../../broker/src/market/site-time.js';
 import type { CampaignFact } from '../../broker/src/store/impression-store.js';
 import { SqliteImpressionStore } from '../../broker/src/store/sqlite-impression-store.js';
 import { startTestBroker } from '../../broker/src/testing.js';
@@ -66,9 +66,7 @@ function reportArgs(m: Market, id: string, range: { from?: string; to?: string }
   const zones = new Map(c.sites.map((s) => [s, m.sites.get(s)?.timezone ?? 'UTC']));
   const from = range.from ?? c.dates.from;
   const to = range.to ?? c.dates.to;
-  const starts = [...zones.values()].map((tz) => startOfLocalDate(from, tz));
-  const ends = [...zones.values()].map((tz) => startOfLocalDate(addDays(to, 1), tz));
-  return { from, to, zones, dates: datesBetween(from, to, 366), fromIso: new Date(Math.min(...starts)).toISOString(), toIso: new Date(Math.max(...ends)).toISOString() };
+  return { from, to, zones, dates: datesBetween(from, to, 366), ...utcSpanOf(from, to, zones.values()) };
 }
 
 async function measure(m: Market, store: SqliteImpressionStore, k: Case, minCohort: number): Promise<void> {

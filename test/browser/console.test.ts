@@ -4,8 +4,9 @@
 // works on a phone. Screenshots go to .tmp/screenshots/.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAYPART_IDS, daypartOfHour } from '../../broker/src/market/dayparts.js';
 import { collectErrors, context, launch, screenshot, signIn } from './chromium.js';
-import { daypartOf, SITE, startWorld, type World } from './world.js';
+import { SITE, startWorld, type World } from './world.js';
 
 let world: World;
 let browser: Browser;
@@ -65,10 +66,10 @@ const WATCH_PROGRESS = `window.sawProgress = false;
 new MutationObserver(() => { if (document.querySelector('[data-testid=upload-progress]')) window.sawProgress = true; })
   .observe(document.body, { childList: true, subtree: true });`;
 
-const ORDER = ['night', 'morning', 'midday', 'afternoon', 'evening', 'late'];
+const ORDER = DAYPART_IDS;
 /** Today and tomorrow, the daypart holding the current hour and the next (so a boundary mid-test changes nothing). */
 function bookingNow(): { from: string; to: string; dayparts: Set<string> } {
-  const now = daypartOf(localNow(0).hour);
+  const now = daypartOfHour(localNow(0).hour);
   return { from: localNow(0).date, to: localNow(1).date, dayparts: new Set([now, ORDER[(ORDER.indexOf(now) + 1) % ORDER.length]!]) };
 }
 

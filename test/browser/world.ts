@@ -136,13 +136,3 @@ export async function startWorld(): Promise<World> {
     throw err;
   }
 }
-
-/** The daypart holding a site-local hour (API.md: night 00–06 … late 21–24). */
-export function daypartOf(hour: number): string {
-  if (hour < 6) return 'night';
-  if (hour < 10) return 'morning';
-  if (hour < 14) return 'midday';
-  if (hour < 17) return 'afternoon';
-  if (hour < 21) return 'evening';
-  return 'late';
-}

@@ -9,7 +9,7 @@ import { DAYPART_IDS, type DaypartId, DaypartSchema, hoursOf } from './dayparts.
 import { MarketError } from './errors.js';
 import { distanceKm } from './geo.js';
 import { expectedUnlocks, learnProfile, type Profile } from './profile.js';
-import { addDays, datesBetween, localHourOf, startOfLocalDate } from './site-time.js';
+import { datesBetween, localHourOf, utcHoursOf } from './site-time.js';
 import type { Site, SiteStore } from './sites.js';
 
 const csvList = <T extends z.ZodType>(item: T) =>
@@ -90,8 +90,7 @@ export class Inventory {
     const hit = this.#residents.get(k);
     if (hit && nowMs - hit.at < PROFILE_TTL_MS) return hit.n || null;
     // Daypart hours in UTC at today's offset; a DST change shifts at most one hour of a month.
-    const offsetH = Math.round((startOfLocalDate(localHourOf(nowMs, site.timezone).date, site.timezone) % 86_400_000) / 3_600_000);
-    const utcHours = hoursOf(dp).map((h) => (((h + offsetH) % 24) + 24) % 24);
+    const utcHours = utcHoursOf(hoursOf(dp), site.timezone, nowMs);
     const n = await this.store.countResidents(site.id, new Date(nowMs - LOOKBACK_DAYS * 86_400_000).toISOString(), new Date(nowMs).toISOString(), utcHours);
     this.#residents.set(k, { at: nowMs, n });
     return n || null;
@@ -184,13 +183,12 @@ export class Inventory {
         `SELECT b.site, b.date, b.daypart, b.units, s.capacity_units FROM bookings b JOIN slots s ON s.site = b.site AND s.date = b.date AND s.daypart = b.daypart
          WHERE b.campaign_id = ? AND b.released_at IS NULL AND b.date >= ? AND b.date <= ?`,
       )
-      .all(campaignId, addDays(from, -1), addDays(to, 1));
+      .all(campaignId, from, to);
     let total = 0;
     const nowMs = this.now().getTime();
     // Looked up once per site: a long campaign has tens of thousands of slot rows.
     const perSite = new Map<string, { local: { date: string; hour: number }; profile: Profile } | null>();
     for (const r of rows) {
-      if (r.date < from || r.date > to) continue;
       let s = perSite.get(r.site);
       if (s === undefined) {
         const site = this.sites.get(r.site);

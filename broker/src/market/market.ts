@@ -9,13 +9,13 @@ import type { Db } from '../db/database.js';
 import type { CampaignTable } from '../manifest/campaigns.js';
 import type { Logger } from '../obs/log.js';
 import type { ImpressionStore } from '../store/impression-store.js';
-import { AccountStore } from './accounts.js';
+import { AccountStore, accountOptions } from './accounts.js';
 import { Bookings, type Campaign } from './booking.js';
 import { CampaignSync } from './campaign-sync.js';
 import { MarketError } from './errors.js';
 import { Inventory } from './inventory.js';
 import { buildReport, type CampaignReport } from './report.js';
-import { addDays, datesBetween, localHourOf, startOfLocalDate } from './site-time.js';
+import { datesBetween, localHourOf, utcSpanOf } from './site-time.js';
 import { SiteStore } from './sites.js';
 
 export interface MarketOptions {
@@ -52,7 +52,7 @@ export class Market {
     this.#now = o.now ?? (() => new Date());
     this.#log = o.log.child({ component: 'market' });
     const c = o.config;
-    this.accounts = new AccountStore(o.db, { sessionTtlMs: c.sessionTtlHours * 3_600_000, maxFailures: c.maxFailedLogins, lockMs: c.lockSeconds * 1000, now: this.#now });
+    this.accounts = new AccountStore(o.db, accountOptions(c, this.#now));
     this.sites = new SiteStore(o.db, o.campaigns, this.#now);
     this.uploads = new CreativeUploads({
       db: o.db,
@@ -162,9 +162,8 @@ export class Market {
     if (from > to) throw new MarketError('invalid', 'to is before from', 'query.to');
     const dates = datesBetween(from, to, 366);
     // The UTC span covering those local dates in every site's zone; buildReport trims exactly.
-    const starts = [...zones.values()].map((tz) => startOfLocalDate(from, tz));
-    const ends = [...zones.values()].map((tz) => startOfLocalDate(addDays(to, 1), tz));
-    const facts = await this.#o.store.campaignFacts(campaignId, new Date(Math.min(...starts)).toISOString(), new Date(Math.max(...ends)).toISOString());
+    const span = utcSpanOf(from, to, zones.values());
+    const facts = await this.#o.store.campaignFacts(campaignId, span.fromIso, span.toIso);
     return buildReport({
       campaignId,
       from,

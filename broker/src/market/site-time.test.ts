@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { learnProfile } from './profile.js';
-import { datesBetween, localHourOf, localHourOfUtcHour, startOfLocalDate, weekdayOf } from './site-time.js';
+import { datesBetween, localHourOf, localHourOfUtcHour, startOfLocalDate, utcHoursOf, utcSpanOf, weekdayOf } from './site-time.js';
 
 describe('site time', () => {
   it('local date and hour of a UTC instant, east and west of Greenwich', () => {
@@ -15,6 +15,36 @@ describe('site time', () => {
     expect(new Date(startOfLocalDate('2026-03-08', 'America/New_York')).toISOString()).toBe('2026-03-08T05:00:00.000Z');
     expect(new Date(startOfLocalDate('2026-03-09', 'America/New_York')).toISOString()).toBe('2026-03-09T04:00:00.000Z');
     expect(new Date(startOfLocalDate('2026-12-01', 'Asia/Kolkata')).toISOString()).toBe('2026-11-30T18:30:00.000Z');
+  });
+
+  it('start of a local date agrees with a minute-by-minute Intl search, midnight skipped by DST included', () => {
+    const intlDate = (ms: number, tz: string) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+    const brute = (date: string, tz: string) => {
+      let t = Date.parse(`${date}T00:00:00.000Z`) - 15 * 3_600_000;
+      while (intlDate(t, tz) < date) t += 60_000;
+      return t;
+    };
+    // Santiago skips 00:00–01:00 on the first Sunday of September; Beirut and Havana change at midnight too.
+    const cases: [string, string][] = [
+      ['2026-09-06', 'America/Santiago'],
+      ['2026-04-05', 'America/Santiago'],
+      ['2026-03-29', 'Asia/Beirut'],
+      ['2026-03-08', 'America/Havana'],
+      ['2026-03-29', 'Europe/London'],
+      ['2026-10-25', 'Europe/London'],
+      ['2026-12-01', 'Pacific/Chatham'],
+      ['2026-12-01', 'Pacific/Kiritimati'],
+    ];
+    for (const [date, tz] of cases) expect([date, tz, new Date(startOfLocalDate(date, tz)).toISOString()]).toEqual([date, tz, new Date(brute(date, tz)).toISOString()]);
+  });
+
+  it('local hours of a daypart in UTC, and the UTC span of local dates across zones', () => {
+    const at = Date.parse('2026-12-01T00:00:00Z');
+    expect(utcHoursOf([6, 7, 8, 9], 'Asia/Shanghai', at)).toEqual([22, 23, 0, 1]);
+    expect(utcHoursOf([17, 18], 'America/New_York', at)).toEqual([22, 23]);
+    // +05:30: the half hour rounds up, as the old offset arithmetic did.
+    expect(utcHoursOf([6], 'Asia/Kolkata', at)).toEqual([1]);
+    expect(utcSpanOf('2026-12-01', '2026-12-02', ['Asia/Shanghai', 'America/New_York'])).toEqual({ fromIso: '2026-11-30T16:00:00.000Z', toIso: '2026-12-03T05:00:00.000Z' });
   });
 
   it('dates and weekdays', () => {
