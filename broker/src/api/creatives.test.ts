@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../creatives/upload-fixtures.js';
 import { localHourOf } from '../market/site-time.js';
-import { type MarketFixture, startMarketFixture } from './testing.js';
+import { addTestCreative, type MarketFixture, startMarketFixture } from './testing.js';
 
 let f: MarketFixture;
 const clips = mkdtempSync(join(tmpdir(), 'dc-api-clips-'));
@@ -95,5 +95,24 @@ describe('creative upload through the API', () => {
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ error: 'too-large', reason: 'too-large' });
+  });
+
+  it('pages a merchant\'s creatives with the cursor it returns, and refuses a foreign one', async () => {
+    const made = new Set<string>();
+    for (let i = 0; i < 3; i++) made.add(await addTestCreative(f.broker, f.accounts.bakery.merchantId!, `clip-${i}.mp4`));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const r: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await f.bakery.get(`/api/v1/creatives?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.status).toBe(200);
+      seen.push(...r.body.items.map((c) => c.id));
+      cursor = r.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen)).toEqual(made);
+    const bad = await f.bakery.get('/api/v1/creatives?cursor=bm9wZQ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('query.cursor');
   });
 });

@@ -1,6 +1,12 @@
 // Test support for the marketplace API: a JSON client, and a broker with an operator, two
 // merchants near one site and a second site further away. Used by the API tests, the browser
 // tests and the benchmarks.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreativeRows } from '../creatives/creative-rows.js';
+import { creativeId } from '../creatives/upload-rules.js';
 import type { Account } from '../market/accounts.js';
 import { startTestBroker, type TestBroker } from '../testing.js';
 
@@ -87,19 +93,13 @@ export async function startMarketFixture(overrides: Parameters<typeof startTestB
  * creative store as its one rendition. For booking and manifest tests that never play it.
  */
 export async function addTestCreative(broker: TestBroker, merchantId: string, name = 'clip.mp4'): Promise<string> {
-  const { randomBytes, createHash } = await import('node:crypto');
-  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const { CreativeRows } = await import('../creatives/creative-rows.js');
-  const { creativeId } = await import('../creatives/upload-rules.js');
   const bytes = randomBytes(4096);
   const dir = mkdtempSync(join(tmpdir(), 'dc-creative-'));
   const file = join(dir, name);
   writeFileSync(file, bytes);
   // The store keeps its own copy.
   const stored = await broker.creatives.addFile(file).finally(() => rmSync(dir, { recursive: true, force: true }));
-  const id = creativeId(merchantId, createHash('sha256').update(bytes).digest('hex'));
+  const id = creativeId(merchantId, stored.sha256);
   const rows = new CreativeRows(broker.market.sites.db);
   const at = new Date().toISOString();
   rows.insert({ id, merchantId, name, originalSha256: stored.sha256, bytes: bytes.length, durationMs: 4000, width: 800, height: 480, codec: 'h264', at });

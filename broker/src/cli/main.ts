@@ -16,7 +16,7 @@ import { type Db, openStateDb } from '../db/database.js';
 import { Enrolments } from '../enrol/enrolments.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { loadOrCreateSigningKey } from '../manifest/signing-key.js';
-import { AccountStore } from '../market/accounts.js';
+import { AccountStore, accountOptions } from '../market/accounts.js';
 import { MarketError } from '../market/errors.js';
 import { createLogger } from '../obs/log.js';
 import { FleetRegistry } from '../registry/fleet.js';
@@ -220,8 +220,7 @@ async function withState(configFile: string, f: (s: State) => Promise<void>): Pr
   }
 }
 
-const accountsOf = (s: State) =>
-  new AccountStore(s.db, { sessionTtlMs: s.config.market.sessionTtlHours * 3_600_000, maxFailures: s.config.market.maxFailedLogins, lockMs: s.config.market.lockSeconds * 1000 });
+const accountsOf = (s: State) => new AccountStore(s.db, accountOptions(s.config.market));
 
 function emitBundle(io: CliIo, s: State, r: { identity: Identity; secret: string }, out: string | undefined): void {
   const c = s.config;

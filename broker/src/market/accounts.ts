@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DECOY_HASH, hashSecret, verifySecret } from '../auth/secret.js';
+import type { BrokerConfig } from '../config/schema.js';
 import type { Db } from '../db/database.js';
 import { MarketError } from './errors.js';
 
@@ -75,6 +76,11 @@ export interface AccountOptions {
   maxFailures: number;
   lockMs: number;
   now?: () => Date;
+}
+
+/** The options `market:` in the broker config gives an AccountStore. */
+export function accountOptions(c: Pick<BrokerConfig['market'], 'sessionTtlHours' | 'maxFailedLogins' | 'lockSeconds'>, now?: () => Date): AccountOptions {
+  return { sessionTtlMs: c.sessionTtlHours * 3_600_000, maxFailures: c.maxFailedLogins, lockMs: c.lockSeconds * 1000, ...(now ? { now } : {}) };
 }
 
 export class AccountStore {

@@ -110,8 +110,9 @@ export class Bookings {
       return s;
     });
     // A segment no booked site defines would never match anyone: the campaign could not play.
+    const defined = b.segments ? new Map(sites.map((s) => [s.id, new Set(this.sites.segments(s.id).map((r) => r.name))])) : null;
     b.segments?.forEach((name, i) => {
-      const missing = sites.filter((s) => !this.sites.segments(s.id).some((r) => r.name === name));
+      const missing = sites.filter((s) => !defined?.get(s.id)?.has(name));
       if (missing.length) throw new MarketError('invalid', `segment ${name} is not defined at ${missing.map((s) => s.id).join(', ')}`, `body.segments.${i}`);
     });
     b.creatives.forEach((id, i) => {

@@ -73,8 +73,9 @@ export class CampaignSync {
   /** Every live campaign, plus removal of those that ended since; republishes once. */
   async syncAll(): Promise<void> {
     let changed = false;
-    for (const c of this.bookings.live()) changed = this.apply(c) || changed;
-    const live = new Set(this.bookings.live().flatMap((c) => c.sites.map((s) => tableId(c.id, s))));
+    const campaigns = this.bookings.live();
+    for (const c of campaigns) changed = this.apply(c) || changed;
+    const live = new Set(campaigns.flatMap((c) => c.sites.map((s) => tableId(c.id, s))));
     const stale = this.table.db.prepare<[], { id: string }>("SELECT id FROM campaigns WHERE id LIKE 'mkt:%'").all();
     for (const { id } of stale) {
       if (!live.has(id)) changed = this.table.remove(id) || changed;

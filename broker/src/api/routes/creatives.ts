@@ -5,7 +5,7 @@ import { describeReason, type MarketCreative } from '../../creatives/uploads.js'
 import type { Account } from '../../market/accounts.js';
 import type { Market } from '../../market/market.js';
 import { ApiError } from '../errors.js';
-import { decodeCursor, PageSchema, type RouteTable } from '../route.js';
+import { PageSchema, type RouteTable } from '../route.js';
 
 const IdParams = z.strictObject({ id: z.string().regex(/^cr_[0-9a-f]{20}$/, 'a creative id (cr_…)') });
 const CreativeOut = z.looseObject({ id: z.string(), merchantId: z.string(), name: z.string(), status: z.enum(['processing', 'ready', 'rejected']), reason: z.string().nullable(), message: z.string().nullable() });
@@ -21,14 +21,15 @@ function visible(m: Market, account: Account, id: string): MarketCreative {
 
 export function creativeRoutes(t: RouteTable, m: Market): void {
   t.add({ method: 'GET', url: '/api/v1/creatives', access: 'signed-in', tag: 'creatives', summary: "Creatives: a merchant's own, or all for operators", query: PageSchema, response: List, csv: (r: z.infer<typeof List>) => r.items }, ({ query, account }) => {
+    // The uploads' cursor is opaque (base64url) already: it passes through as it is.
     let r: ReturnType<Market['uploads']['list']>;
     try {
-      r = m.uploads.list({ ...(account.role === 'merchant' ? { merchantId: account.merchantId! } : {}), limit: query.limit, ...(query.cursor ? { cursor: decodeCursor(query.cursor)! } : {}) });
+      r = m.uploads.list({ ...(account.role === 'merchant' ? { merchantId: account.merchantId! } : {}), limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
     } catch (err) {
       if (err instanceof TypeError) throw new ApiError(400, 'bad-request', err.message, [{ path: 'query.cursor', message: err.message }]);
       throw err;
     }
-    return { items: r.items.map(out), nextCursor: r.nextCursor ? Buffer.from(r.nextCursor).toString('base64url') : null };
+    return { items: r.items.map(out), nextCursor: r.nextCursor };
   });
 
   t.add(
