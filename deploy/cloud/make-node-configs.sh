@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Writes the config of each broker node of a host (broker-1.yaml .. broker-N.yaml) from one
-# env file, with the loopback ports haproxy.cfg expects: node i listens on MQTT 1883+i and
-# HTTP 8080+i. Usage: make-node-configs.sh ENV_FILE OUT_DIR [NODES=3]
+# env file, with the ports haproxy.cfg expects: node i listens on MQTT 1883+i and HTTP 8080+i,
+# on BIND_HOST (loopback when haproxy runs on the same host), with a state dir of its own.
+# Usage: make-node-configs.sh ENV_FILE OUT_DIR [NODES=3]
 set -euo pipefail
 
 env_file="${1:?usage: make-node-configs.sh ENV_FILE OUT_DIR [NODES]}"
 out="${2:?usage: make-node-configs.sh ENV_FILE OUT_DIR [NODES]}"
 nodes="${3:-3}"
 
-REDIS_URL="" POSTGRES_URL="" PUBLIC_MQTT="" PUBLIC_HTTP="" STATE_DIR="/var/lib/doorcast-broker" PG_POOL="10"
+REDIS_URL="" POSTGRES_URL="" PUBLIC_MQTT="" PUBLIC_HTTP="" STATE_DIR="/var/lib/doorcast-broker" PG_POOL="10" BIND_HOST="127.0.0.1"
 # KEY=value lines only, read as data: nothing in the file is executed.
 while IFS= read -r line || [[ -n "$line" ]]; do
   line="${line%$'\r'}"
@@ -21,6 +22,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
     PUBLIC_HTTP) PUBLIC_HTTP="$value" ;;
     STATE_DIR) STATE_DIR="$value" ;;
     PG_POOL) PG_POOL="$value" ;;
+    BIND_HOST) BIND_HOST="$value" ;;
     *) echo "make-node-configs: ignoring unknown setting ${key}" >&2 ;;
   esac
 done < "$env_file"
@@ -35,6 +37,11 @@ if ! [[ "$nodes" =~ ^[1-9]$ && "$PG_POOL" =~ ^[1-9][0-9]*$ ]]; then
   echo "make-node-configs: NODES must be 1-9 and PG_POOL a positive number" >&2
   exit 64
 fi
+# An address, not a name to look up: what the node binds is what haproxy.cfg dials.
+if ! [[ "$BIND_HOST" =~ ^[0-9a-fA-F:.]+$ ]]; then
+  echo "make-node-configs: BIND_HOST must be an IP address (got ${BIND_HOST})" >&2
+  exit 64
+fi
 # YAML single-quoted scalars: a quote inside is doubled, nothing else is special.
 q() { printf "'%s'" "${1//\'/\'\'}"; }
 
@@ -44,10 +51,10 @@ for ((i = 1; i <= nodes; i++)); do
   cat > "${out}/broker-${i}.yaml" <<YAML
 # doorcast broker node ${i} (deploy/cloud/README.md); written by make-node-configs.sh.
 version: 1
-stateDir: $(q "$STATE_DIR")
+stateDir: $(q "${STATE_DIR}/node-${i}")
 mqtt:
-  tcp: { host: 127.0.0.1, port: $((1883 + i)) }
-http: { host: 127.0.0.1, port: $((8080 + i)), metrics: operator }
+  tcp: { host: $(q "$BIND_HOST"), port: $((1883 + i)) }
+http: { host: $(q "$BIND_HOST"), port: $((8080 + i)), metrics: operator }
 publicUrls: { mqtt: $(q "$PUBLIC_MQTT"), http: $(q "$PUBLIC_HTTP") }
 cluster:
   redis: { url: $(q "$REDIS_URL") }

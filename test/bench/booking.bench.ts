@@ -45,7 +45,7 @@ async function setUp(stateDir: string): Promise<Setup> {
   try {
     const sites = Array.from({ length: N_SITES }, (_, i) => ({ id: siteId(i), lat: 31.15 + 0.014 * (i % 8), lon: 121.4 + 0.016 * Math.floor(i / 8) }));
     for (const s of sites) {
-      b.market.sites.create({ id: s.id, name: `Court ${s.id}`, lat: s.lat, lon: s.lon, timezone: TZ, doors: [{ id: 'east', name: 'East gate' }], capacityUnits: CAPACITY });
+      await b.market.sites.create({ id: s.id, name: `Court ${s.id}`, lat: s.lat, lon: s.lon, timezone: TZ, doors: [{ id: 'east', name: 'East gate' }], capacityUnits: CAPACITY });
       await b.addDevice(s.id, 'gate-1');
     }
     const merchants: Merchant[] = [];

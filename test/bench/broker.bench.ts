@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicFor } from '@doorcast/firmware-protocol/cloud';
+import { openSqliteStateDb } from '../../broker/src/db/database.js';
 import {
   brokerDeviceConnections,
   brokerMetricSum,
@@ -54,7 +55,8 @@ export async function run(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const fleet = await provisionFleet(stateDir, SITE, IDLE_DEVICES, REAL_SAMPLE);
+    const stateDb = openSqliteStateDb(stateDir);
+    const fleet = await provisionFleet(stateDb, SITE, IDLE_DEVICES, REAL_SAMPLE).finally(() => stateDb.close());
     out.push(
       { name: `provision ${IDLE_DEVICES} bench identities (scrypt N=${BENCH_SCRYPT_N})`, value: round(fleet.bulkSeconds, 1), unit: 's' },
       { name: `provision ${REAL_SAMPLE} real identities (addDevice, N=16384)`, value: round(fleet.realSeconds, 1), unit: 's', note: `${round((fleet.realSeconds * 1000) / REAL_SAMPLE, 0)} ms each, all in flight at once` },

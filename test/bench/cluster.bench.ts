@@ -19,8 +19,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicFor } from '@doorcast/firmware-protocol/cloud';
+import { openSqliteStateDb } from '../../broker/src/db/database.js';
+import { PostgresStateDb } from '../../broker/src/db/postgres-state-db.js';
 import { brokerMetricSum, type DoorcastBroker, forkLoadGenerator, Procs, requireOpenFiles, startBareAedes, startDoorcastBroker, startMosquitto } from './broker/processes.js';
-import { BENCH_SCRYPT_N, provisionFleet } from './broker/provision.js';
+import { BENCH_SCRYPT_N, copyIdentities, provisionFleet } from './broker/provision.js';
 import { type RawFigure, rawPublish } from './broker/raw-publish.js';
 import { connectSpread, disconnectAll, type IdleFigure, type IngestFigure, idleOnOneNode, type PacedFigure, paced, type Setup, saturate, trimTo } from './cluster/phase.js';
 import { postmasterPid, processTree, redisPid, startPostgres, startRedis, storedRows } from './cluster/services.js';
@@ -118,8 +120,9 @@ export async function run(): Promise<BenchResult[]> {
   const pgService = await startPostgres();
   let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   const out: BenchResult[] = [];
+  const stateDb = openSqliteStateDb(stateDir);
   try {
-    const fleet = await provisionFleet(stateDir, SITE, IDLE, 0);
+    const fleet = await provisionFleet(stateDb, SITE, IDLE, 0);
     out.push({ name: `provision ${IDLE} bench identities (scrypt N=${BENCH_SCRYPT_N})`, value: round(fleet.bulkSeconds, 1), unit: 's' });
     const gens = await Promise.all([forkLoadGenerator(procs), forkLoadGenerator(procs)]);
     const ingest = { records: RECORDS, windows: WINDOWS, windowS: WINDOW_S };
@@ -148,6 +151,9 @@ export async function run(): Promise<BenchResult[]> {
       // A fresh Redis and database per node count: every setup starts from the same state.
       redis = await startRedis();
       const dbUrl = await pgService.createDatabase(`ingest_${n}`);
+      // Clustered nodes keep identities in PostgreSQL: the same fleet, copied in.
+      const pgState = await PostgresStateDb.open({ url: dbUrl, poolMax: 2 });
+      await copyIdentities(stateDb, pgState).finally(() => pgState.close());
       const nodes: DoorcastBroker[] = [];
       const config = [`cluster: { redis: { url: '${redis.url}' } }`, `store: { kind: postgres, url: '${dbUrl}', poolMax: ${POOL} }`];
       // One after another, as deploy/cloud/README.md starts them.
@@ -200,6 +206,7 @@ export async function run(): Promise<BenchResult[]> {
     out.push({ name: 'clustered nodes not exiting 0 on SIGTERM', value: unclean.length, unit: 'nodes', note: unclean.join(', ') || 'all clean' });
     return out;
   } finally {
+    await stateDb.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await procs.killAll();

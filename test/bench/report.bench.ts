@@ -23,28 +23,30 @@ const CAPACITY = 20;
 /** The market's rows for the dataset: its sites, one merchant, the campaigns with their slots. */
 async function seedMarket(m: Market, ds: Dataset): Promise<void> {
   for (const s of ds.sites) {
-    m.sites.create({ id: s.id, name: s.id, lat: s.lat, lon: s.lon, timezone: TIMEZONE, doors: s.devices.map((d) => ({ id: d.id, name: d.id })), capacityUnits: CAPACITY });
+    await m.sites.create({ id: s.id, name: s.id, lat: s.lat, lon: s.lon, timezone: TIMEZONE, doors: s.devices.map((d) => ({ id: d.id, name: d.id })), capacityUnits: CAPACITY });
   }
   const owner = await m.accounts.create({ email: 'bench@shop.test', name: 'Bench', role: 'merchant', password: 'bench-secret-1', merchant: { name: 'Bench Shop', lat: 31.2, lon: 121.4 } });
-  const db = m.sites.db;
   // Booked dates lie in the past, which book() refuses; the rows are what book() writes.
-  const camp = db.prepare("INSERT INTO market_campaigns (id, merchant_id, name, status, spec, price_cents, created_at) VALUES (?, ?, ?, 'booked', ?, 0, ?)");
-  const slot = db.prepare('INSERT INTO slots (site, date, daypart, capacity_units, used_units) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET used_units = used_units + 1');
-  const booking = db.prepare('INSERT INTO bookings (campaign_id, site, date, daypart, units, price_cents) VALUES (?, ?, ?, ?, 1, 100)');
-  db.transaction(() => {
+  await m.sites.db.tx(async (q) => {
     for (const c of ds.campaigns) {
       const spec = { name: c.id, sites: c.sites, dayparts: c.dayparts, dates: { from: c.from, to: c.to }, units: 1, creatives: c.creatives };
-      camp.run(c.id, owner.merchantId, c.id, JSON.stringify(spec), new Date().toISOString());
+      await q.run("INSERT INTO market_campaigns (id, merchant_id, name, status, spec, price_cents, created_at) VALUES (?, ?, ?, 'booked', ?, 0, ?)", [
+        c.id,
+        owner.merchantId,
+        c.id,
+        JSON.stringify(spec),
+        new Date().toISOString(),
+      ]);
       for (const s of c.sites) {
         for (const date of datesBetween(c.from, c.to)) {
           for (const dp of c.dayparts) {
-            slot.run(s, date, dp, CAPACITY);
-            booking.run(c.id, s, date, dp);
+            await q.run('INSERT INTO slots (site, date, daypart, capacity_units, used_units) VALUES (?, ?, ?, ?, 1) ON CONFLICT (site, date, daypart) DO UPDATE SET used_units = slots.used_units + 1', [s, date, dp, CAPACITY]);
+            await q.run('INSERT INTO bookings (campaign_id, site, date, daypart, units, price_cents) VALUES (?, ?, ?, ?, 1, 100)', [c.id, s, date, dp]);
           }
         }
       }
     }
-  })();
+  });
 }
 
 interface Case {
@@ -61,9 +63,10 @@ interface Case {
 }
 
 /** The UTC span, dates and zones Market.report derives from a campaign and a range. */
-function reportArgs(m: Market, id: string, range: { from?: string; to?: string }) {
-  const c = m.bookings.get(id)!;
-  const zones = new Map(c.sites.map((s) => [s, m.sites.get(s)?.timezone ?? 'UTC']));
+async function reportArgs(m: Market, id: string, range: { from?: string; to?: string }) {
+  const c = (await m.bookings.get(id))!;
+  const zones = new Map<string, string>();
+  for (const s of c.sites) zones.set(s, (await m.sites.get(s))?.timezone ?? 'UTC');
   const from = range.from ?? c.dates.from;
   const to = range.to ?? c.dates.to;
   return { from, to, zones, dates: datesBetween(from, to, 366), ...utcSpanOf(from, to, zones.values()) };
@@ -76,7 +79,7 @@ async function measure(m: Market, store: SqliteImpressionStore, k: Case, minCoho
   if (k.rows !== undefined && (report.totals.plays ?? 0) + (report.totals.failed ?? 0) !== k.rows) {
     throw new Error(`${k.label}: report counts ${report.totals.plays} + ${report.totals.failed}, the store holds ${k.rows}`);
   }
-  const a = reportArgs(m, k.campaign.id, k.range);
+  const a = await reportArgs(m, k.campaign.id, k.range);
   t = performance.now();
   const facts: CampaignFact[] = await store.campaignFacts(k.campaign.id, a.fromIso, a.toIso);
   k.sql.push(performance.now() - t);

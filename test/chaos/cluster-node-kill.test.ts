@@ -27,16 +27,16 @@ describe('cluster: node A killed while devices are connected', () => {
   beforeAll(async () => {
     [redis, pg, proxy] = await Promise.all([startRedis(), startPostgres(), ChaosProxy.start({ port: 1 })]);
     pgUrl = await pg.createDatabase('doorcast');
+    // Each node its own state dir, as on separate hosts: they share only Redis and PostgreSQL.
     const shared = {
-      stateDir: join(dir, 'cloud'),
       cluster: { redis: { url: redis.url } },
       store: { kind: 'postgres' as const, url: pgUrl, poolMax: 4 },
       publicUrls: { mqtt: proxy.url() },
       manifest: { refreshIntervalMs: 600_000 },
     };
     // B first, in this process: it creates the shared signing key and provisions the devices.
-    b = await startTestBroker(shared);
-    a = await BrokerProcess.start(dir, 'node-a', shared);
+    b = await startTestBroker({ ...shared, stateDir: join(dir, 'cloud-b') });
+    a = await BrokerProcess.start(dir, 'node-a', { ...shared, stateDir: join(dir, 'cloud-a') });
     proxy.apply({ kind: 'target', target: { port: a.mqttPort } });
     for (const device of ['gate-n1', 'gate-n2']) worlds.push(await World.start({ device, proxy, cloud: { mqttPort: a.mqttPort, provision: b, store: b.store } }));
   }, 90_000);

@@ -49,8 +49,8 @@ describe('a week cut off, through the proxy', () => {
 
     w.proxy.apply({ kind: 'accept' });
     // The first state message after the cut tells the operator what is coming.
-    await waitFor(() => (broker.fleet.get(w.ref)?.outboxDepth ?? 0) > 0, 10_000, 'backlog reported');
-    expect(broker.fleet.get(w.ref)!.oldestUnsyncedAgeS).toBeGreaterThan((CUT_MS / 1000) * 0.9);
+    await waitFor(async () => ((await broker.fleet.get(w.ref))?.outboxDepth ?? 0) > 0, 10_000, 'backlog reported');
+    expect((await broker.fleet.get(w.ref))!.oldestUnsyncedAgeS).toBeGreaterThan((CUT_MS / 1000) * 0.9);
 
     const r = await w.settleAndReconcile();
     expect(r).toEqual(exact(r));

@@ -88,7 +88,7 @@ export class World {
     const bundle: CredentialBundle = { ...(await o.cloud.provision.addDevice(SITE, o.device)), brokerUrl: proxy.url() };
     writeFileSync(join(dir, 'credentials.json'), JSON.stringify(bundle), { mode: 0o600 });
     const { sha256 } = await o.cloud.provision.creatives.addFile(makeClip(dir));
-    o.cloud.provision.campaigns.upsert({
+    await o.cloud.provision.campaigns.upsert({
       id: `house-${o.device}`,
       site: SITE,
       campaign: { id: `house-${o.device}`, tier: 'house', share: 1, dates: { from: '2026-01-01', to: '2099-12-31' }, creatives: [{ id: 'tiny-1', sha256, durationMs: 1000, firstSecondsMs: 500 }] },

@@ -1,7 +1,7 @@
-// A broker cluster in one test process: private Redis and PostgreSQL (test/support), one shared
-// state dir (identities, fleet, campaigns in SQLite over WAL, as deploy/cloud/README.md says),
-// N broker nodes in clustered mode, and a TCP proxy in front (test/chaos/proxy.ts) standing in
-// for the load balancer: its address is the MQTT URL every credential bundle names.
+// A broker cluster in one test process: private Redis and PostgreSQL (test/support), N broker
+// nodes in clustered mode, each with a state dir of its own, as on separate hosts (everything
+// they share is in Redis and PostgreSQL), and a TCP proxy in front (test/chaos/proxy.ts)
+// standing in for the load balancer: its address is the MQTT URL every credential bundle names.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ export interface Cluster {
   redis: RedisService;
   pg: PostgresService;
   pgUrl: string;
-  stateDir: string;
+  /** Parent of the nodes' own state dirs (node i: <dir>/node-i). */
+  dir: string;
   /** The balancer. */
   lb: ChaosProxy;
   /** The balancer's MQTT URL. */
@@ -35,12 +36,13 @@ export async function startCluster(count: number): Promise<Cluster> {
   // Nowhere until route(): no node is up yet.
   const [redis, pg, lb] = await Promise.all([startRedis(), startPostgres(), ChaosProxy.start({ port: 1 })]);
   const url = lb.url();
-  const stateDir = mkdtempSync(join(tmpdir(), 'doorcast-cluster-'));
+  const dir = mkdtempSync(join(tmpdir(), 'doorcast-cluster-'));
   const pgUrl = await pg.createDatabase('doorcast');
   const nodes: RunningBroker[] = [];
+  let started = 0;
   const addNode = async () => {
     const node = await startTestBroker({
-      stateDir,
+      stateDir: join(dir, `node-${started++}`),
       cluster: { redis: { url: redis.url } },
       store: { kind: 'postgres', url: pgUrl, poolMax: 4 },
       publicUrls: { mqtt: url },
@@ -54,17 +56,17 @@ export async function startCluster(count: number): Promise<Cluster> {
     await lb.close();
     for (const n of nodes.splice(0)) await n.stop();
     await Promise.allSettled([redis.destroy(), pg.destroy()]);
-    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
-    // One after another: the first creates the shared signing key, the others load it.
-    for (let i = 0; i < count; i++) await addNode();
+    // At once, as a rolling deploy may: one of them creates the signing key, all load that one.
+    await Promise.all(Array.from({ length: count }, () => addNode()));
   } catch (err) {
     await destroy();
     throw err;
   }
   const route = (node: RunningBroker) => lb.apply({ kind: 'target', target: { port: node.mqttPort! } });
-  return { redis, pg, pgUrl, stateDir, lb, url, nodes, route, addNode, destroy };
+  return { redis, pg, pgUrl, dir, lb, url, nodes, route, addNode, destroy };
 }
 
 /** A cluster of `count` nodes for one test file: started before its tests, destroyed after. */

@@ -30,7 +30,7 @@ describe('routing between broker nodes', () => {
       expect(body(await retained)).toMatchObject({ version: 1, site: ref.site, device: ref.device });
 
       const live = nextMessage(device, topicFor('manifest', ref));
-      a.campaigns.setSite(ref.site, { timezone: 'Asia/Shanghai' });
+      await a.campaigns.setSite(ref.site, { timezone: 'Asia/Shanghai' });
       await a.manifests.refresh();
       expect(body(await live)).toMatchObject({ version: 2 });
       expect(b.manifests.current(ref)).toBeNull();

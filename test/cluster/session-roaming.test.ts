@@ -25,7 +25,7 @@ describe('a persistent session across broker nodes', () => {
     c.route(a);
     const first = await connectWith(c.url, bundle, { clean: false });
     await within(first.subscribeAsync(downTopics, { qos: 1 }), 5000, 'suback');
-    await until(() => a.fleet.list().some((d) => d.device === ref.device && d.online), 5000, 'device online on A');
+    await until(async () => (await a.fleet.list()).some((d) => d.device === ref.device && d.online), 5000, 'device online on A');
 
     // A batch through node A, acked after its commit in PostgreSQL (§5.3).
     const acked = nextMessage(first, topicFor('ack', ref));
@@ -60,7 +60,7 @@ describe('a persistent session across broker nodes', () => {
       expect(cmds).toEqual(expect.arrayContaining([inFlight.cmdId, queued.cmdId]));
       const acks = got.filter((m) => m.topic === topicFor('ack', ref)).map((m) => read('ack', m.payload));
       expect(acks).toContainEqual(expect.objectContaining({ batchId: batch.batchId, status: 'committed', seqs: [[4, 5]] }));
-      await until(() => b.fleet.list().some((d) => d.device === ref.device && d.online), 5000, 'device online on B');
+      await until(async () => (await b.fleet.list()).some((d) => d.device === ref.device && d.online), 5000, 'device online on B');
       expect(await a.store.countImpressions(ref)).toBe(5);
     } finally {
       await within(second.endAsync(), 5000, 'disconnect');

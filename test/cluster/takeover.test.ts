@@ -21,7 +21,7 @@ describe('a takeover across nodes', () => {
     c.route(a);
     const old = await connectWith(c.url, bundle, { clean: false, will });
     await within(old.publishAsync(topicFor('state', ref), online, { qos: 1, retain: true }), 5000, 'puback');
-    await until(() => a.fleet.get(ref)?.online === true, 5000, 'online via A');
+    await until(async () => (await a.fleet.get(ref))?.online === true, 5000, 'online via A');
 
     c.route(b);
     const fresh = await connectWith(c.url, bundle, { clean: false, will });
@@ -40,7 +40,7 @@ describe('a takeover across nodes', () => {
       } finally {
         await within(op.endAsync(), 5000, 'disconnect');
       }
-      expect(b.fleet.get(ref)?.online).toBe(true);
+      expect((await b.fleet.get(ref))?.online).toBe(true);
     } finally {
       await within(fresh.endAsync(), 5000, 'disconnect');
     }

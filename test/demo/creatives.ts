@@ -27,7 +27,7 @@ export async function installDemoCampaigns(dir: string, broker: RunningBroker, s
     const { sha256 } = await broker.creatives.addFile(file);
     if (sha256 !== createHash('sha256').update(readFileSync(file)).digest('hex')) throw new Error(`hash mismatch for ${file}`);
     copyFileSync(file, join(creativesDir, `${sha256}.mp4`));
-    broker.campaigns.upsert({
+    await broker.campaigns.upsert({
       id: c.id,
       site,
       campaign: { id: c.id, tier: c.tier, share: c.share, dates: { from: '2026-01-01', to: '2099-12-31' }, creatives: [{ id: `${c.id}-1`, sha256, durationMs: 4000, firstSecondsMs: 1500 }] },

@@ -38,10 +38,11 @@ async function ensureAccount(broker: RunningBroker, input: Record<string, unknow
 
 export async function installDemoMarket(broker: RunningBroker, o: DemoMarketOptions): Promise<{ campaignId: string }> {
   const m = broker.market;
-  if (!m.sites.get(o.site)) {
-    m.sites.create({ id: o.site, name: 'Demo Court', lat: 31.2304, lon: 121.4737, timezone: o.timezone, doors: [{ id: 'east-gate', name: 'East gate' }, { id: 'lobby', name: 'Lobby' }] });
-  } else if (m.sites.get(o.site)?.timezone !== o.timezone) {
-    m.sites.update(o.site, { timezone: o.timezone });
+  const site = await m.sites.get(o.site);
+  if (!site) {
+    await m.sites.create({ id: o.site, name: 'Demo Court', lat: 31.2304, lon: 121.4737, timezone: o.timezone, doors: [{ id: 'east-gate', name: 'East gate' }, { id: 'lobby', name: 'Lobby' }] });
+  } else if (site.timezone !== o.timezone) {
+    await m.sites.update(o.site, { timezone: o.timezone });
   }
   await ensureAccount(broker, { ...DEMO_LOGINS.operator, name: 'Demo operator', role: 'operator' });
   await ensureAccount(broker, { ...DEMO_LOGINS.merchant, name: 'Ms Li', role: 'merchant', merchant: { name: 'Lotus Noodles', lat: 31.2312, lon: 121.4745 } });
@@ -49,24 +50,24 @@ export async function installDemoMarket(broker: RunningBroker, o: DemoMarketOpti
   // The property records consent; here, for every simulated resident.
   const key = loadKeyFile(o.keyFile);
   const consent = new Traffic({ doors: o.sim.doors, residents: o.sim.residents, seed: o.sim.seed }).residents.flatMap((r) => pseudonymise(key, r.credential) ?? []);
-  broker.campaigns.setSite(o.site, { ...broker.campaigns.site(o.site), consent });
+  await broker.campaigns.setSite(o.site, { ...(await broker.campaigns.site(o.site)), consent });
 
-  const merchantId = m.accounts.byEmail(DEMO_LOGINS.merchant.email)!.merchantId!;
+  const merchantId = (await m.accounts.byEmail(DEMO_LOGINS.merchant.email))!.merchantId!;
   const today = localHourOf(Date.now(), o.timezone).date;
-  const live = m.bookings.list({ merchantId, limit: 50 }).find((c) => (c.status === 'active' || c.status === 'booked') && c.dates.to >= today);
+  const live = (await m.bookings.list({ merchantId, limit: 50 })).find((c) => (c.status === 'active' || c.status === 'booked') && c.dates.to >= today);
   if (live) return placed(broker, live.creatives, o.creativesDir, live.id);
   const creative = await m.uploads.accept({ merchantId, name: 'lotus-noodles.mp4', body: createReadStream(o.clipFile) });
   const ready = creative.status === 'processing' ? await m.uploads.settled(creative.id, 60_000) : creative;
   if (ready.status !== 'ready') throw new Error(`demo clip rejected: ${ready.reason}`);
-  const c = m.book(merchantId, { name: 'Lotus Noodles all week', sites: [o.site], dayparts: DAYPART_IDS, dates: { from: today, to: addDays(today, 13) }, units: 2, creatives: [ready.id] });
+  const c = await m.book(merchantId, { name: 'Lotus Noodles all week', sites: [o.site], dayparts: DAYPART_IDS, dates: { from: today, to: addDays(today, 13) }, units: 2, creatives: [ready.id] });
   await m.idle();
   return placed(broker, c.creatives, o.creativesDir, c.id);
 }
 
 /** The booked clip's rendition, put where the player looks, so the first plays need no download. */
-function placed(broker: RunningBroker, creatives: readonly string[], dir: string, campaignId: string): { campaignId: string } {
+async function placed(broker: RunningBroker, creatives: readonly string[], dir: string, campaignId: string): Promise<{ campaignId: string }> {
   for (const id of creatives) {
-    for (const r of broker.market.uploads.get(id)?.renditions ?? []) copyFileSync(broker.creatives.pathOf(r.sha256), join(dir, `${r.sha256}.mp4`));
+    for (const r of (await broker.market.uploads.get(id))?.renditions ?? []) copyFileSync(broker.creatives.pathOf(r.sha256), join(dir, `${r.sha256}.mp4`));
   }
   return { campaignId };
 }

@@ -89,7 +89,7 @@ const summary = setInterval(() => {
   void (async () => {
     const queued = agent.store?.outbox.depth() ?? 0;
     const acked = await broker.store.countImpressions(ref);
-    const status = broker.fleet.get(ref);
+    const status = await broker.fleet.get(ref);
     const plays = await playsByCampaign();
     out(`-- link ${agent.cloud?.link.connected ? 'up' : 'down'} · manifest v${agent.cloud?.manifests.version ?? 0} · ${windows} unlocks with a window · plays ${plays} · impressions queued ${queued}, in the cloud ${acked} · fleet: ${status?.online ? 'online' : 'offline'}`);
   })();

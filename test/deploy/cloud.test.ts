@@ -31,7 +31,7 @@ describe('deploy/cloud', () => {
       const c = loadConfig(file);
       expect(c.cluster).toEqual({ redis: { url: 'redis://127.0.0.1:6379' } });
       expect(c.store).toMatchObject({ kind: 'postgres', url: 'postgres://doorcast:CHANGE-ME@127.0.0.1:5432/doorcast', poolMax: 10 });
-      expect(c.stateDir).toBe('/var/lib/doorcast-broker');
+      expect(c.stateDir).toBe(`/var/lib/doorcast-broker/node-${i}`);
       expect(c.mqtt.tcp).toEqual({ host: '127.0.0.1', port: 1883 + i });
       expect(c.publicUrls).toEqual({ mqtt: 'mqtts://cloud.example.com:8883', http: 'https://cloud.example.com' });
       expect(haproxy).toContain(`server node${i} 127.0.0.1:${1883 + i} check port ${8080 + i}`);
@@ -51,6 +51,22 @@ describe('deploy/cloud', () => {
     expect(odd.stderr).toMatch(/ignoring unknown setting EVIL/);
     const c = loadConfig(join(dir, 'out2', 'broker-1.yaml'));
     expect(c.store).toMatchObject({ url: "postgres://u:it's$(touch /tmp/dc-pwned)@db/d" });
+  });
+
+  it('binds the nodes of a host to BIND_HOST for a balancer on another host, and refuses a name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-nodes-'));
+    const base = 'REDIS_URL=redis://10.0.0.5:6379\nPOSTGRES_URL=postgres://d@10.0.0.6/d\nPUBLIC_MQTT=mqtts://x:8883\nPUBLIC_HTTP=https://x\n';
+    writeFileSync(join(dir, 'host.env'), `${base}BIND_HOST=10.0.0.12\nSTATE_DIR=/srv/dc\n`);
+    const r = render(join(dir, 'host.env'), join(dir, 'out'), '2');
+    expect(r.status, r.stderr).toBe(0);
+    const c = loadConfig(join(dir, 'out', 'broker-2.yaml'));
+    expect(c.mqtt.tcp).toEqual({ host: '10.0.0.12', port: 1885 });
+    expect(c.http).toMatchObject({ host: '10.0.0.12', port: 8082 });
+    expect(c.stateDir).toBe('/srv/dc/node-2');
+    writeFileSync(join(dir, 'name.env'), `${base}BIND_HOST=$(hostname)\n`);
+    const bad = render(join(dir, 'name.env'), join(dir, 'out2'));
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toMatch(/BIND_HOST must be an IP address/);
   });
 
   it('haproxy.cfg is valid for haproxy -c', () => {

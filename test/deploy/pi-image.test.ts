@@ -43,7 +43,7 @@ describe('pi-image', () => {
   });
 
   it('first boot provisions from the code on the boot partition, deletes it, enables the agent, and only once', async () => {
-    const { code } = broker.createEnrolment('maple', 'gate-20', 3_600_000);
+    const { code } = await broker.createEnrolment('maple', 'gate-20', 3_600_000);
     const { root, systemctl } = sdCard(`# written by the installer\nBROKER=http://127.0.0.1:${broker.httpPort}\r\nCODE=${code}\nTIMEZONE=Asia/Shanghai\nSERIAL=/dev/doorcast-controller\nDOOR=east-gate=1\nSCREEN=null\nEVIL=$(touch /tmp/pwned)\n`);
     const r = await firstBoot(root, systemctl);
     expect(r.status, r.stderr).toBe(0);
@@ -60,7 +60,7 @@ describe('pi-image', () => {
   }, 90_000);
 
   it('a spent code fails first boot with the reason, and leaves the settings for a retry', async () => {
-    const { code } = broker.createEnrolment('maple', 'gate-21', 3_600_000);
+    const { code } = await broker.createEnrolment('maple', 'gate-21', 3_600_000);
     const a = sdCard(`BROKER=http://127.0.0.1:${broker.httpPort}\nCODE=${code}\nSERIAL=/dev/ttyUSB0\n`);
     expect((await firstBoot(a.root, a.systemctl)).status).toBe(0);
     const b = sdCard(`BROKER=http://127.0.0.1:${broker.httpPort}\nCODE=${code}\nSERIAL=/dev/ttyUSB0\n`);

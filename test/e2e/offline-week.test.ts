@@ -47,14 +47,14 @@ describe('a week offline', () => {
 
       broker = await startTestBroker({ stateDir, mqtt: { tcp: { host: '127.0.0.1', port } } });
       // The first state message after reconnecting tells the operator what is coming.
-      await until(() => (broker!.fleet.get(ref)?.outboxDepth ?? 0) > 0, 10_000, 'backlog reported');
-      const reported = broker.fleet.get(ref)!;
+      await until(async () => ((await broker!.fleet.get(ref))?.outboxDepth ?? 0) > 0, 10_000, 'backlog reported');
+      const reported = (await broker.fleet.get(ref))!;
       expect(reported.oldestUnsyncedAgeS).toBeGreaterThan((WEEK / 1000) * 0.99);
 
       await until(() => store.outbox.depth() === 0, 120_000, 'backlog drained');
       expect(await broker.store.countImpressions(ref)).toBe(N);
       cloud.link.publishState();
-      await until(() => broker!.fleet.get(ref)?.outboxDepth === 0, 5000, 'empty outbox reported');
+      await until(async () => (await broker!.fleet.get(ref))?.outboxDepth === 0, 5000, 'empty outbox reported');
     } finally {
       await cloud.stop();
       await broker?.destroy();

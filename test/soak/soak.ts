@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { openSqliteStateDb } from '../../broker/src/db/database.js';
 import type { ImpressionStore } from '../../broker/src/store/impression-store.js';
 import { SqliteImpressionStore } from '../../broker/src/store/sqlite-impression-store.js';
 import { startTestBroker } from '../../broker/src/testing.js';
@@ -58,7 +59,8 @@ async function main(): Promise<boolean> {
   });
   const httpPort = setup.httpPort;
   await setup.stop();
-  const fleet = await provisionFleet(stateDir, SITE, DEVICES, 0);
+  const stateDb = openSqliteStateDb(stateDir);
+  const fleet = await provisionFleet(stateDb, SITE, DEVICES, 0).finally(() => stateDb.close());
   out(`soak: ${DEVICES} simulated devices provisioned in ${fleet.bulkSeconds.toFixed(1)} s (scrypt N=256); ${MINUTES} min, sample every ${SAMPLE_S} s, warm-up ${WARMUP_S} s; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
 
   const brokerMem = join(dir, 'broker-mem.json');

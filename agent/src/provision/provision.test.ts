@@ -29,7 +29,7 @@ const base = () => {
 
 describe('doorcast provision', () => {
   it('a valid code: config, credentials and the site key written 0600, and the broker accepts the box', async () => {
-    const { code } = broker.createEnrolment('maple', 'gate-7', 3_600_000);
+    const { code } = await broker.createEnrolment('maple', 'gate-7', 3_600_000);
     const r = await provision({ ...base(), enrol: { url, code: code.toLowerCase().replace(/-/g, ' ') } });
     expect(r).toMatchObject({ site: 'maple', device: 'gate-7', broker: { status: 'pass' } });
     for (const f of [r.credentialsFile, r.keyFile]) expect(statSync(f).mode & 0o777).toBe(0o600);
@@ -37,19 +37,19 @@ describe('doorcast provision', () => {
     expect(c).toMatchObject({ device: { id: 'gate-7', site: 'maple' }, cloud: { credentialsFile: r.credentialsFile } });
     expect(loadKeyFile(r.keyFile).id).toBe('k1');
     // A second box of the same site gets the same site key: one resident, one pseudonym.
-    const other = await provision({ ...base(), enrol: { url, code: broker.createEnrolment('maple', 'gate-8', 3_600_000).code } });
+    const other = await provision({ ...base(), enrol: { url, code: (await broker.createEnrolment('maple', 'gate-8', 3_600_000)).code } });
     expect(loadKeyFile(other.keyFile).secret.equals(loadKeyFile(r.keyFile).secret)).toBe(true);
-    expect(broker.fleet.get({ site: 'maple', device: 'gate-7' })).not.toBeNull();
+    expect(await broker.fleet.get({ site: 'maple', device: 'gate-7' })).not.toBeNull();
   });
 
   it.each([
     ['reused', async (): Promise<string> => {
-      const { code } = broker.createEnrolment('maple', 'gate-9', 3_600_000);
+      const { code } = await broker.createEnrolment('maple', 'gate-9', 3_600_000);
       await provision({ ...base(), enrol: { url, code } });
       return code;
     }, /enrolment refused: used/],
     ['expired', async (): Promise<string> => {
-      const { code } = broker.createEnrolment('maple', 'gate-10', 1);
+      const { code } = await broker.createEnrolment('maple', 'gate-10', 1);
       await new Promise((r) => setTimeout(r, 10));
       return code;
     }, /enrolment refused: expired \(the code has expired/],
@@ -63,15 +63,15 @@ describe('doorcast provision', () => {
 
   it('an invalid door mapping is refused before anything is written; an existing box is not overwritten', async () => {
     const o = base();
-    await expect(provision({ ...o, doors: [{ id: 'east-gate', source: 'nope', controllerDoor: 1 }], enrol: { url, code: broker.createEnrolment('maple', 'gate-11', 3_600_000).code } })).rejects.toThrow(/doors\.0\.source: no source named nope/);
+    await expect(provision({ ...o, doors: [{ id: 'east-gate', source: 'nope', controllerDoor: 1 }], enrol: { url, code: (await broker.createEnrolment('maple', 'gate-11', 3_600_000)).code } })).rejects.toThrow(/doors\.0\.source: no source named nope/);
     expect(existsSync(o.configDir)).toBe(false);
-    await provision({ ...o, enrol: { url, code: broker.createEnrolment('maple', 'gate-12', 3_600_000).code } });
-    await expect(provision({ ...o, enrol: { url, code: broker.createEnrolment('maple', 'gate-12', 3_600_000).code } })).rejects.toThrow(/provisioned already/);
+    await provision({ ...o, enrol: { url, code: (await broker.createEnrolment('maple', 'gate-12', 3_600_000)).code } });
+    await expect(provision({ ...o, enrol: { url, code: (await broker.createEnrolment('maple', 'gate-12', 3_600_000)).code } })).rejects.toThrow(/provisioned already/);
   });
 
   it('the CLI, scripted with flags', async () => {
     const o = base();
-    const { code } = broker.createEnrolment('maple', 'gate-13', 3_600_000);
+    const { code } = await broker.createEnrolment('maple', 'gate-13', 3_600_000);
     const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'provision', '--code', code, '--broker', url, '--dir', o.configDir, '--state-dir', o.stateDir, '--serial', '/dev/ttyUSB0', '--door', 'east-gate=1', '--screen', 'snapshot'], { timeout: 30_000 });
     expect(stdout).toMatch(/provisioned maple\/gate-13/);
     expect(stdout).toMatch(/✔ broker/);
@@ -80,7 +80,7 @@ describe('doorcast provision', () => {
 
   it('asks for what is missing when run in a terminal, with defaults', async () => {
     const o = base();
-    const { code } = broker.createEnrolment('maple', 'gate-14', 3_600_000);
+    const { code } = await broker.createEnrolment('maple', 'gate-14', 3_600_000);
     const child = spawn(process.execPath, [BIN, 'provision', '--dir', o.configDir, '--state-dir', o.stateDir], { env: { ...process.env, DOORCAST_INTERACTIVE: '1' } });
     let out = '';
     let err = '';

@@ -128,7 +128,7 @@ describe('cloud link against the broker', () => {
     const clip = join(tempDir('dc-clip-'), 'clip.mp4');
     writeFileSync(clip, Buffer.alloc(4096, 7));
     const { sha256 } = await broker.creatives.addFile(clip);
-    broker.campaigns.upsert({ id: 'noodles', site: 'maple', campaign: { id: 'noodles' }, creatives: [sha256] });
+    await broker.campaigns.upsert({ id: 'noodles', site: 'maple', campaign: { id: 'noodles' }, creatives: [sha256] });
     await broker.manifests.refresh();
     const store = openStore();
     cleanups.push(() => store.close());
@@ -161,14 +161,14 @@ describe('cloud link against the broker', () => {
     cleanups.push(() => store.close());
     // The periodic state report is a minute away: only the report on apply can move the fleet.
     const cloud = cloudFor(store, cred, { stateIntervalMs: 60_000 });
-    await until(() => cloud.manifests.version > 0 && broker!.fleet.get(ref)?.manifestVersionApplied === cloud.manifests.version, 10_000, 'first manifest reported');
+    await until(async () => cloud.manifests.version > 0 && (await broker!.fleet.get(ref))?.manifestVersionApplied === cloud.manifests.version, 10_000, 'first manifest reported');
     const clip = join(tempDir('dc-clip-'), 'clip.mp4');
     writeFileSync(clip, Buffer.alloc(4096, 9));
     const { sha256 } = await broker.creatives.addFile(clip);
-    broker.campaigns.upsert({ id: 'laundry', site: 'maple', campaign: { id: 'laundry' }, creatives: [sha256] });
+    await broker.campaigns.upsert({ id: 'laundry', site: 'maple', campaign: { id: 'laundry' }, creatives: [sha256] });
     await broker.manifests.refresh();
     const published = broker.manifests.current(ref)!.version;
-    await until(() => broker!.fleet.get(ref)?.manifestVersionApplied === published, 5000, 'new manifest reported applied');
-    expect(broker.fleet.get(ref)?.manifestVersionPublished).toBe(published);
+    await until(async () => (await broker!.fleet.get(ref))?.manifestVersionApplied === published, 5000, 'new manifest reported applied');
+    expect((await broker.fleet.get(ref))?.manifestVersionPublished).toBe(published);
   });
 });

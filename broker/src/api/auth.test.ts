@@ -17,7 +17,7 @@ describe('sessions', () => {
     expect(me.status).toBe(200);
     expect(me.body.account).toMatchObject({ email: 'noodles@shop.test', role: 'merchant' });
     expect(me.body.merchant).toMatchObject({ name: 'Li Noodle Bar' });
-    const rows = f.broker.market.accounts.db.prepare('SELECT token_sha256 FROM web_sessions').all() as { token_sha256: string }[];
+    const rows = await f.broker.market.accounts.db.all<{ token_sha256: string }>('SELECT token_sha256 FROM web_sessions');
     expect(rows.some((r) => r.token_sha256 === f.noodles.token)).toBe(false);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_sha256))).toBe(true);
   });
@@ -64,7 +64,7 @@ describe('sessions', () => {
     expect((await fetch(`${f.base}/api/v1/me`, { headers: { cookie: jar } })).status).toBe(200);
     const evil = await fetch(`${f.base}/api/v1/sites/maple`, { method: 'PATCH', headers: { cookie: jar, origin: 'https://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'pwned' }) });
     expect(evil.status).toBe(403);
-    expect(f.broker.market.sites.get('maple')?.name).toBe('Maple Court');
+    expect((await f.broker.market.sites.get('maple'))?.name).toBe('Maple Court');
   });
 
   it('refuses weak or malformed new accounts with field paths, and a duplicate email with 409', async () => {
@@ -104,7 +104,7 @@ describe('authorisation, route by route', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(8);
-    expect(f.broker.market.accounts.get(f.accounts.bakery.id)?.disabled).toBe(false);
+    expect((await f.broker.market.accounts.get(f.accounts.bakery.id))?.disabled).toBe(false);
   });
 
   it('the merchant-only upload refuses an operator', async () => {

@@ -17,9 +17,9 @@ export function tokenOf(req: FastifyRequest): { token: string; via: 'bearer' | '
 }
 
 /** The signed-in account, or ApiError 401. Cookie-borne writes must come from our own origin. */
-export function requireAccount(accounts: AccountStore, req: FastifyRequest): Account {
+export async function requireAccount(accounts: AccountStore, req: FastifyRequest): Promise<Account> {
   const t = tokenOf(req);
-  const account = t ? accounts.resolve(t.token) : null;
+  const account = t ? await accounts.resolve(t.token) : null;
   if (!t || !account) throw new ApiError(401, 'unauthenticated', 'sign in first', undefined, undefined, { 'www-authenticate': 'Bearer realm="doorcast"' });
   if (t.via === 'cookie' && req.method !== 'GET' && req.method !== 'HEAD') {
     const origin = req.headers.origin;

@@ -105,9 +105,9 @@ describe('booking', () => {
     const results = await Promise.all(reqs);
     expect(results.filter((r) => r.status === 201)).toHaveLength(6);
     expect(results.filter((r) => r.status === 409)).toHaveLength(18);
-    const row = f.broker.market.sites.db.prepare("SELECT used_units, capacity_units FROM slots WHERE site = 'maple' AND date = ? AND daypart = 'evening'").get(plus(5));
+    const row = await f.broker.market.sites.db.get("SELECT used_units, capacity_units FROM slots WHERE site = 'maple' AND date = ? AND daypart = 'evening'", [plus(5)]);
     expect(row).toEqual({ used_units: 6, capacity_units: 6 });
-    const sold = f.broker.market.sites.db.prepare("SELECT sum(units) AS n FROM bookings WHERE site = 'maple' AND date = ? AND daypart = 'evening' AND released_at IS NULL").get(plus(5));
+    const sold = await f.broker.market.sites.db.get("SELECT sum(units) AS n FROM bookings WHERE site = 'maple' AND date = ? AND daypart = 'evening' AND released_at IS NULL", [plus(5)]);
     expect(sold).toEqual({ n: 6 });
   });
 
@@ -120,7 +120,7 @@ describe('booking', () => {
   });
 
   it('targets only segments the site defines', async () => {
-    f.broker.campaigns.setSite('maple', { ...f.broker.campaigns.site('maple'), segmentRules: [{ name: 'school-run', kind: 'window-days', window: { start: '07:00', end: '09:00' }, minDays: 3 }] });
+    await f.broker.campaigns.setSite('maple', { ...(await f.broker.campaigns.site('maple')), segmentRules: [{ name: 'school-run', kind: 'window-days', window: { start: '07:00', end: '09:00' }, minDays: 3 }] });
     expect((await f.noodles.get('/api/v1/sites/maple/segments')).body.items).toEqual([{ name: 'school-run', kind: 'window-days' }]);
     const ok = await f.noodles.post('/api/v1/campaigns', booking({ name: 'parents', dates: { from: plus(11), to: plus(11) }, segments: ['school-run'] }));
     expect(ok.status).toBe(201);
@@ -133,8 +133,8 @@ describe('booking', () => {
   });
 
   it('refuses bad bookings with field paths and books nothing', async () => {
-    const count = () => (f.broker.market.sites.db.prepare('SELECT count(*) AS n FROM market_campaigns').get() as { n: number }).n;
-    const before = count();
+    const count = async () => (await f.broker.market.sites.db.get<{ n: number }>('SELECT count(*) AS n FROM market_campaigns'))!.n;
+    const before = await count();
     const cases: [Record<string, unknown>, string][] = [
       [booking({ dates: { from: plus(3), to: plus(1) } }), 'body.dates.to'],
       [booking({ dates: { from: plus(-2), to: plus(1) } }), 'body.dates.from'],
@@ -152,7 +152,7 @@ describe('booking', () => {
       expect([path, r.status]).toEqual([path, 400]);
       expect(r.body.issues.map((i: { path: string }) => i.path)).toContain(path);
     }
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 });
 
@@ -163,7 +163,7 @@ describe('ownership', () => {
       expect([path, (await f.bakery.get(path)).status]).toEqual([path, 404]);
     }
     expect((await f.bakery.post(`/api/v1/campaigns/${mine.body.id}/cancel`)).status).toBe(404);
-    expect(f.broker.market.bookings.get(mine.body.id)?.status).toBe('active');
+    expect((await f.broker.market.bookings.get(mine.body.id))?.status).toBe('active');
     const list = await f.bakery.get('/api/v1/campaigns?limit=500');
     expect(list.body.items.every((c: { merchantId: string }) => c.merchantId === f.accounts.bakery.merchantId)).toBe(true);
     expect(JSON.stringify(list.body)).not.toContain('secret');

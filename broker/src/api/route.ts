@@ -74,7 +74,7 @@ export class RouteTable {
       method: spec.method,
       url: spec.url,
       handler: async (req, reply) => {
-        const account = spec.access === 'public' ? (null as unknown as Account) : requireAccount(this.accounts, req);
+        const account = spec.access === 'public' ? (null as unknown as Account) : await requireAccount(this.accounts, req);
         if (spec.access === 'operator' && account.role !== 'operator') throw new ApiError(403, 'forbidden', 'operators only');
         if (spec.access === 'merchant' && account.role !== 'merchant' && account.role !== 'operator') throw new ApiError(403, 'forbidden', 'merchants only');
         const { format, table, ...rest } = Format.passthrough().parse(req.query ?? {}) as { format: 'json' | 'csv'; table?: string } & Record<string, unknown>;

@@ -74,8 +74,8 @@ export async function startMarketFixture(overrides: Parameters<typeof startTestB
   const operator = await a.create({ email: 'ops@doorcast.test', name: 'Ops', role: 'operator', password: PASSWORDS.operator });
   const noodles = await a.create({ email: 'noodles@shop.test', name: 'Li', role: 'merchant', password: PASSWORDS.merchant, merchant: { name: 'Li Noodle Bar', lat: 31.2312, lon: 121.4712 } });
   const bakery = await a.create({ email: 'bakery@shop.test', name: 'Wang', role: 'merchant', password: PASSWORDS.merchant, merchant: { name: 'Corner Bakery', lat: 31.2325, lon: 121.4701 } });
-  broker.market.sites.create({ id: 'maple', name: 'Maple Court', lat: 31.23, lon: 121.47, timezone: 'Asia/Shanghai', doors: [{ id: 'east', name: 'East gate' }], capacityUnits: 6 });
-  broker.market.sites.create({ id: 'oak', name: 'Oak Gardens', lat: 31.33, lon: 121.52, timezone: 'Asia/Shanghai', doors: [{ id: 'north', name: 'North gate' }], capacityUnits: 4 });
+  await broker.market.sites.create({ id: 'maple', name: 'Maple Court', lat: 31.23, lon: 121.47, timezone: 'Asia/Shanghai', doors: [{ id: 'east', name: 'East gate' }], capacityUnits: 6 });
+  await broker.market.sites.create({ id: 'oak', name: 'Oak Gardens', lat: 31.33, lon: 121.52, timezone: 'Asia/Shanghai', doors: [{ id: 'north', name: 'North gate' }], capacityUnits: 4 });
   const anonymous = new ApiClient(base);
   return {
     broker,
@@ -102,7 +102,7 @@ export async function addTestCreative(broker: TestBroker, merchantId: string, na
   const id = creativeId(merchantId, stored.sha256);
   const rows = new CreativeRows(broker.market.sites.db);
   const at = new Date().toISOString();
-  rows.insert({ id, merchantId, name, originalSha256: stored.sha256, bytes: bytes.length, durationMs: 4000, width: 800, height: 480, codec: 'h264', at });
-  rows.markReady(id, [{ profile: 'gate-7in', sha256: stored.sha256, bytes: stored.bytes, durationMs: 4000, width: 800, height: 480 }], { file: `${id}.png`, bytes: 1, atMs: 0 }, at);
+  await rows.insert({ id, merchantId, name, originalSha256: stored.sha256, bytes: bytes.length, durationMs: 4000, width: 800, height: 480, codec: 'h264', at });
+  await rows.markReady(id, [{ profile: 'gate-7in', sha256: stored.sha256, bytes: stored.bytes, durationMs: 4000, width: 800, height: 480 }], { file: `${id}.png`, bytes: 1, atMs: 0 }, at);
   return id;
 }

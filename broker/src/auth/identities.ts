@@ -1,6 +1,6 @@
 // Device and operator credentials. Only scrypt hashes are stored; the secret is returned once,
 // at creation or rotation, and never again.
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import { DECOY_HASH, hashSecret, newSecret, verifySecret } from './secret.js';
 import { deviceUsername, type Identity, operatorUsername } from './usernames.js';
 
@@ -43,25 +43,13 @@ function toRecord(r: Row): IdentityRecord {
 }
 
 export class IdentityStore {
-  readonly #get;
-  readonly #insert;
-  readonly #reissue;
-  readonly #revoke;
-  readonly #list;
-
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly now: () => Date = () => new Date(),
-  ) {
-    this.#get = db.prepare<[string], Row>('SELECT * FROM identities WHERE username = ?');
-    this.#insert = db.prepare(`INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.#reissue = db.prepare('UPDATE identities SET secret_hash = ?, generation = generation + 1, revoked_at = NULL WHERE username = ?');
-    this.#revoke = db.prepare('UPDATE identities SET revoked_at = ?, generation = generation + 1 WHERE username = ? AND revoked_at IS NULL');
-    this.#list = db.prepare<[string], Row>('SELECT * FROM identities WHERE kind = ? ORDER BY username');
-  }
+  ) {}
 
-  get(username: string): IdentityRecord | null {
-    const r = this.#get.get(username);
+  async get(username: string): Promise<IdentityRecord | null> {
+    const r = await this.#row(username);
     return r ? toRecord(r) : null;
   }
 
@@ -80,41 +68,51 @@ export class IdentityStore {
   async #add(username: string, f: { kind: Identity['kind']; site: string | null; device: string | null; name: string | null }) {
     const secret = newSecret();
     const hash = await hashSecret(secret);
-    const existing = this.#get.get(username);
-    if (existing && existing.revoked_at === null) throw new IdentityError('exists', username, 'already exists; use rotate for a new secret');
-    if (existing) this.#reissue.run(hash, username);
-    else this.#insert.run(username, f.kind, f.site, f.device, f.name, hash, this.now().toISOString());
-    return { identity: toRecord(this.#get.get(username)!).identity, secret };
+    // Conditional statements, so two nodes adding one device at once cannot both succeed.
+    const inserted = await this.db.run(
+      'INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING',
+      [username, f.kind, f.site, f.device, f.name, hash, this.now().toISOString()],
+    );
+    if (inserted.changes === 0) {
+      const reissued = await this.db.run('UPDATE identities SET secret_hash = ?, generation = generation + 1, revoked_at = NULL WHERE username = ? AND revoked_at IS NOT NULL', [hash, username]);
+      if (reissued.changes === 0) throw new IdentityError('exists', username, 'already exists; use rotate for a new secret');
+    }
+    return { identity: toRecord((await this.#row(username))!).identity, secret };
   }
 
   /** A new secret; the old one stops working at once and its connections are closed. */
   async rotate(username: string): Promise<{ identity: Identity; secret: string }> {
-    const existing = this.#get.get(username);
+    const existing = await this.#row(username);
     if (!existing) throw new IdentityError('unknown', username, 'no such identity');
     if (existing.revoked_at !== null) throw new IdentityError('revoked', username, 'revoked; add it again to re-provision');
     const secret = newSecret();
-    this.#reissue.run(await hashSecret(secret), username);
+    const done = await this.db.run('UPDATE identities SET secret_hash = ?, generation = generation + 1 WHERE username = ? AND revoked_at IS NULL', [await hashSecret(secret), username]);
+    if (done.changes === 0) throw new IdentityError('revoked', username, 'revoked; add it again to re-provision');
     return { identity: toRecord(existing).identity, secret };
   }
 
-  revoke(username: string): IdentityRecord {
-    const existing = this.#get.get(username);
+  async revoke(username: string): Promise<IdentityRecord> {
+    const existing = await this.#row(username);
     if (!existing) throw new IdentityError('unknown', username, 'no such identity');
-    this.#revoke.run(this.now().toISOString(), username);
-    return toRecord(this.#get.get(username)!);
+    await this.db.run('UPDATE identities SET revoked_at = ?, generation = generation + 1 WHERE username = ? AND revoked_at IS NULL', [this.now().toISOString(), username]);
+    return toRecord((await this.#row(username))!);
   }
 
-  list(kind: Identity['kind']): IdentityRecord[] {
-    return this.#list.all(kind).map(toRecord);
+  async list(kind: Identity['kind']): Promise<IdentityRecord[]> {
+    return (await this.db.all<Row>('SELECT * FROM identities WHERE kind = ? ORDER BY username', [kind])).map(toRecord);
   }
 
   /** Checks a username and secret. Unknown usernames cost the same scrypt as known ones. */
   async verify(username: string, secret: string): Promise<VerifyResult> {
-    const row = this.#get.get(username);
+    const row = await this.#row(username);
     const ok = await verifySecret(secret, row?.secret_hash ?? DECOY_HASH);
     if (!row || !ok) return { ok: false, reason: 'bad-credentials' };
     // Revocation is told only to whoever holds the right secret.
     if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
     return { ok: true, identity: toRecord(row).identity, generation: row.generation };
+  }
+
+  #row(username: string): Promise<Row | undefined> {
+    return this.db.get<Row>('SELECT * FROM identities WHERE username = ?', [username]);
   }
 }

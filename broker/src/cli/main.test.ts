@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IdentityStore } from '../auth/identities.js';
 import { CredentialBundleSchema, topicFor } from '../contract.js';
-import { openStateDb } from '../db/database.js';
+import { openSqliteStateDb } from '../db/database.js';
 import { connectWith } from '../testing.js';
 import { type CliIo, main } from './main.js';
 
@@ -38,12 +38,12 @@ describe('doorcast-broker CLI', () => {
     const bundle = CredentialBundleSchema.parse(JSON.parse(r.out));
     expect(bundle).toMatchObject({ kind: 'device', site: 'maple', device: 'gate-1', username: 'maple/gate-1', clientId: 'maple/gate-1', brokerUrl: 'mqtts://broker.example.com:8883' });
     expect(Object.keys(bundle.manifestKeys)).toHaveLength(1);
-    const db = openStateDb(join(dir, 'state'));
+    const db = openSqliteStateDb(join(dir, 'state'));
     try {
       expect(await new IdentityStore(db).verify('maple/gate-1', bundle.password)).toMatchObject({ ok: true });
-      expect(JSON.stringify(db.prepare('SELECT * FROM identities').all())).not.toContain(bundle.password);
+      expect(JSON.stringify(await db.all('SELECT * FROM identities'))).not.toContain(bundle.password);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
@@ -58,11 +58,11 @@ describe('doorcast-broker CLI', () => {
     const again = await run('device', 'rotate', '--config', config, '--site', 'maple', '--device', 'gate-2', '--out', out);
     expect(again).toMatchObject({ code: 2, err: expect.stringContaining('exists') });
     // Nothing was rotated: the bundle on disk still works.
-    const db = openStateDb(join(dir, 'state'));
+    const db = openSqliteStateDb(join(dir, 'state'));
     try {
       expect(await new IdentityStore(db).verify('maple/gate-2', before.password)).toMatchObject({ ok: true });
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
@@ -99,14 +99,14 @@ describe('doorcast-broker CLI', () => {
     expect(JSON.parse(r.out)).toMatchObject({ email: 'ops@doorcast.test', role: 'operator' });
     const password = /password for ops@doorcast\.test: (\S+)/.exec(r.err)?.[1];
     expect(password).toBeTruthy();
-    const db = openStateDb(join(dir, 'state'));
+    const db = openSqliteStateDb(join(dir, 'state'));
     try {
       const { AccountStore } = await import('../market/accounts.js');
       const accounts = new AccountStore(db, { sessionTtlMs: 60_000, maxFailures: 5, lockMs: 1000 });
       expect((await accounts.login('ops@doorcast.test', password!)).ok).toBe(true);
-      expect(JSON.stringify(db.prepare('SELECT * FROM accounts').all())).not.toContain(password!);
+      expect(JSON.stringify(await db.all('SELECT * FROM accounts'))).not.toContain(password!);
     } finally {
-      db.close();
+      await db.close();
     }
     expect((await run('account', 'add', '--config', config, '--email', 'ops@doorcast.test', '--name', 'Again')).code).toBe(1);
     const shop = await run('account', 'add', '--config', config, '--email', 'shop@x.test', '--name', 'Li', '--role', 'merchant', '--shop', 'Noodles', '--lat', '91', '--lon', '121');

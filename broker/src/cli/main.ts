@@ -12,13 +12,13 @@ import { deviceUsername, type Identity, operatorUsername } from '../auth/usernam
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { CreativeError, CreativeStore } from '../creatives/creative-store.js';
-import { type Db, openStateDb } from '../db/database.js';
+import { openStateDb, type StateDb } from '../db/database.js';
 import { Enrolments } from '../enrol/enrolments.js';
 import { CampaignTable } from '../manifest/campaigns.js';
-import { loadOrCreateSigningKey } from '../manifest/signing-key.js';
+import { loadOrCreateSharedSigningKey, loadOrCreateSigningKey } from '../manifest/signing-key.js';
 import { AccountStore, accountOptions } from '../market/accounts.js';
 import { MarketError } from '../market/errors.js';
-import { createLogger } from '../obs/log.js';
+import { createLogger, silentLogger } from '../obs/log.js';
 import { FleetRegistry } from '../registry/fleet.js';
 import { startBroker } from '../server/broker.js';
 
@@ -77,8 +77,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       withState(o.config, async (s) => {
         refuseExisting(o.out);
         const r = await s.identities.addDevice(o.site, o.device);
-        s.fleet.register({ site: o.site, device: o.device });
-        emitBundle(io, s, r, o.out);
+        await s.fleet.register({ site: o.site, device: o.device });
+        await emitBundle(io, s, r, o.out);
       }),
     );
   siteDevice(device.command('enrol').description('a one-time code an installer exchanges at the gate with `doorcast provision --code`'))
@@ -87,7 +87,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       withState(o.config, async (s) => {
         const hours = Number(o.ttlHours);
         if (!(hours > 0 && hours <= 24 * 30)) throw new Error('--ttl-hours: a number of hours, at most 720');
-        const e = new Enrolments(s.db).create(o.site, o.device, hours * 3_600_000);
+        const e = await new Enrolments(s.db).create(o.site, o.device, hours * 3_600_000);
         io.out(`${e.code}\nvalid until ${e.expiresAt}, once, for ${o.site}/${o.device}\n`);
       }),
     );
@@ -96,18 +96,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .action(async (o: { config: string; site: string; device: string; out?: string }) =>
       withState(o.config, async (s) => {
         refuseExisting(o.out);
-        emitBundle(io, s, await s.identities.rotate(deviceUsername(o.site, o.device)), o.out);
+        await emitBundle(io, s, await s.identities.rotate(deviceUsername(o.site, o.device)), o.out);
       }),
     );
   siteDevice(device.command('revoke').description('revoke a device; a running broker disconnects it')).action(async (o: { config: string; site: string; device: string }) =>
     withState(o.config, async (s) => {
-      s.identities.revoke(deviceUsername(o.site, o.device));
+      await s.identities.revoke(deviceUsername(o.site, o.device));
       io.out(`revoked ${deviceUsername(o.site, o.device)}\n`);
     }),
   );
   withConfig(device.command('list').description('the fleet, one JSON object per line')).action(async (o: { config: string }) =>
     withState(o.config, async (s) => {
-      for (const d of s.fleet.list()) io.out(`${JSON.stringify(d)}\n`);
+      for (const d of await s.fleet.list()) io.out(`${JSON.stringify(d)}\n`);
     }),
   );
 
@@ -118,14 +118,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .action(async (o: { config: string; name: string; out?: string }) =>
       withState(o.config, async (s) => {
         refuseExisting(o.out);
-        emitBundle(io, s, await s.identities.addOperator(o.name), o.out);
+        await emitBundle(io, s, await s.identities.addOperator(o.name), o.out);
       }),
     );
   withConfig(operator.command('revoke').description('revoke an operator'))
     .requiredOption('--name <name>', 'operator name')
     .action(async (o: { config: string; name: string }) =>
       withState(o.config, async (s) => {
-        s.identities.revoke(operatorUsername(o.name));
+        await s.identities.revoke(operatorUsername(o.name));
         io.out(`revoked ${operatorUsername(o.name)}\n`);
       }),
     );
@@ -151,7 +151,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     );
   withConfig(account.command('list').description('console accounts, one JSON object per line')).action(async (o: { config: string }) =>
     withState(o.config, async (s) => {
-      for (const a of accountsOf(s).list(10_000)) io.out(`${JSON.stringify(a)}\n`);
+      for (const a of await accountsOf(s).list(10_000)) io.out(`${JSON.stringify(a)}\n`);
     }),
   );
 
@@ -162,18 +162,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const campaign = program.command('campaign').description('the campaign table manifests are compiled from');
   withConfig(campaign.command('set').description('add or replace a campaign from a JSON file'))
     .argument('<file>', 'JSON: { id, site, campaign, creatives, active? }')
-    .action(async (file: string, o: { config: string }) => withState(o.config, async (s) => io.out(`${JSON.stringify(s.campaigns.upsert(readJson(file)))}\n`)));
+    .action(async (file: string, o: { config: string }) => withState(o.config, async (s) => io.out(`${JSON.stringify(await s.campaigns.upsert(readJson(file)))}\n`)));
   withConfig(campaign.command('remove').description('remove a campaign'))
     .requiredOption('--id <id>', 'campaign id')
     .action(async (o: { config: string; id: string }) =>
       withState(o.config, async (s) => {
-        if (!s.campaigns.remove(o.id)) throw new UsageError(`no campaign ${o.id}`);
+        if (!(await s.campaigns.remove(o.id))) throw new UsageError(`no campaign ${o.id}`);
       }),
     );
   withConfig(program.command('site').description('per-site manifest settings').command('set').description('a site’s timezone, segment rules, consent, opt-outs and quiet hours'))
     .requiredOption('--site <id>', 'site id')
     .argument('<file>', 'JSON: { timezone?, segmentRules?, consent?, optOuts?, quietHours? }')
-    .action(async (file: string, o: { config: string; site: string }) => withState(o.config, async (s) => void s.campaigns.setSite(o.site, readJson(file))));
+    .action(async (file: string, o: { config: string; site: string }) => withState(o.config, async (s) => void (await s.campaigns.setSite(o.site, readJson(file)))));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -203,7 +203,7 @@ function report(io: CliIo, err: unknown): number {
 
 interface State {
   config: BrokerConfig;
-  db: Db;
+  db: StateDb;
   identities: IdentityStore;
   fleet: FleetRegistry;
   campaigns: CampaignTable;
@@ -212,21 +212,23 @@ interface State {
 
 async function withState(configFile: string, f: (s: State) => Promise<void>): Promise<void> {
   const config = loadConfig(configFile);
-  const db = openStateDb(config.stateDir);
+  // The same state the nodes use: the state dir's SQLite, or the cluster's PostgreSQL.
+  const db = await openStateDb(config, silentLogger);
   try {
-    await f({ config, db, identities: new IdentityStore(db), fleet: new FleetRegistry(db), campaigns: new CampaignTable(db), creatives: new CreativeStore(join(config.stateDir, 'creatives')) });
+    await f({ config, db, identities: new IdentityStore(db), fleet: new FleetRegistry(db), campaigns: new CampaignTable(db), creatives: new CreativeStore(join(config.stateDir, 'creatives'), { shared: db }) });
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 const accountsOf = (s: State) => new AccountStore(s.db, accountOptions(s.config.market));
 
-function emitBundle(io: CliIo, s: State, r: { identity: Identity; secret: string }, out: string | undefined): void {
+async function emitBundle(io: CliIo, s: State, r: { identity: Identity; secret: string }, out: string | undefined): Promise<void> {
   const c = s.config;
   const urls = publicUrls(c, { tcp: c.mqtt.tcp?.port ?? null, tls: c.mqtt.tls?.port ?? null, http: c.http.port });
   if (urls.brokerUrl.endsWith(':0') || urls.httpUrl.endsWith(':0')) io.err('doorcast-broker: warning: the config uses port 0; set publicUrls so devices can find the broker\n');
-  const bundle = makeBundle(r.identity, r.secret, urls, loadOrCreateSigningKey(c.stateDir), new Date());
+  const key = s.db.kind === 'postgres' ? await loadOrCreateSharedSigningKey(s.db, c.stateDir) : loadOrCreateSigningKey(c.stateDir);
+  const bundle = makeBundle(r.identity, r.secret, urls, key, new Date());
   if (out) {
     writeBundleFile(out, bundle);
     io.err(`doorcast-broker: credential bundle for ${r.identity.username} written to ${out} (0600); it is not stored anywhere else\n`);

@@ -46,7 +46,11 @@ export const ConfigSchema = z.strictObject({
   cluster: z
     .strictObject({ redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss:// URL') }) })
     .optional(),
-  /** Where impressions and door counts go: SQLite in stateDir (default) or a PostgreSQL shared by all nodes. */
+  /**
+   * Where impressions, door counts and the broker state (identities, fleet, campaigns, manifests,
+   * the marketplace, the signing key, creatives) go: SQLite and files in stateDir (default), or a
+   * PostgreSQL every node shares, so nodes may run on separate hosts.
+   */
   store: z
     .discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('sqlite') }),

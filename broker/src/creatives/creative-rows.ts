@@ -1,7 +1,7 @@
 // market_creatives (migration 3) as typed rows: one creative per merchant and original bytes.
 // Renditions and the preview live in their JSON columns, validated on the way out.
 import { z } from 'zod';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 
 export interface Rendition {
   /** NamedProfile.name */
@@ -128,62 +128,62 @@ export function decodeCursor(cursor: string): [string, string] {
 }
 
 export class CreativeRows {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: StateDb) {}
 
-  get(id: string): MarketCreative | null {
-    const r = this.db.prepare('SELECT * FROM market_creatives WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string): Promise<MarketCreative | null> {
+    const r = await this.db.get<Row>('SELECT * FROM market_creatives WHERE id = ?', [id]);
     return r ? toCreative(r) : null;
   }
 
-  preview(id: string): PreviewInfo | null {
-    const r = this.db.prepare("SELECT preview FROM market_creatives WHERE id = ? AND status = 'ready'").get(id) as Pick<Row, 'preview'> | undefined;
+  async preview(id: string): Promise<PreviewInfo | null> {
+    const r = await this.db.get<Pick<Row, 'preview'>>("SELECT preview FROM market_creatives WHERE id = ? AND status = 'ready'", [id]);
     return r ? parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null) : null;
   }
 
   /** False when the id exists already (a concurrent identical upload won). */
-  insert(c: NewCreative): boolean {
-    const info = this.db
-      .prepare(
-        `INSERT INTO market_creatives (id, merchant_id, name, original_sha256, bytes, status, duration_ms, width, height, codec, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(c.id, c.merchantId, c.name, c.originalSha256, c.bytes, c.durationMs, c.width, c.height, c.codec, c.at, c.at);
+  async insert(c: NewCreative): Promise<boolean> {
+    const info = await this.db.run(
+      `INSERT INTO market_creatives (id, merchant_id, name, original_sha256, bytes, status, duration_ms, width, height, codec, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      [c.id, c.merchantId, c.name, c.originalSha256, c.bytes, c.durationMs, c.width, c.height, c.codec, c.at, c.at],
+    );
     return info.changes === 1;
   }
 
-  /** Back to 'processing' for another try (a re-upload after a failure of ours). */
-  retry(id: string, at: string): void {
-    this.db.prepare("UPDATE market_creatives SET status = 'processing', reason = NULL, updated_at = ? WHERE id = ? AND status = 'rejected'").run(at, id);
+  /** Back to 'processing' for another try (a re-upload after a failure of ours); false if it was not rejected. */
+  async retry(id: string, at: string): Promise<boolean> {
+    return (await this.db.run("UPDATE market_creatives SET status = 'processing', reason = NULL, updated_at = ? WHERE id = ? AND status = 'rejected'", [at, id])).changes === 1;
   }
 
   /** Only a 'processing' row moves on, so a late job can never overwrite a settled one. */
-  markReady(id: string, renditions: readonly Rendition[], preview: PreviewInfo, at: string): boolean {
-    const info = this.db
-      .prepare("UPDATE market_creatives SET status = 'ready', reason = NULL, renditions = ?, preview = ?, updated_at = ? WHERE id = ? AND status = 'processing'")
-      .run(JSON.stringify(renditions), JSON.stringify(preview), at, id);
+  async markReady(id: string, renditions: readonly Rendition[], preview: PreviewInfo, at: string): Promise<boolean> {
+    const info = await this.db.run("UPDATE market_creatives SET status = 'ready', reason = NULL, renditions = ?, preview = ?, updated_at = ? WHERE id = ? AND status = 'processing'", [
+      JSON.stringify(renditions),
+      JSON.stringify(preview),
+      at,
+      id,
+    ]);
     return info.changes === 1;
   }
 
-  markRejected(id: string, reason: string, at: string): boolean {
-    const info = this.db
-      .prepare("UPDATE market_creatives SET status = 'rejected', reason = ?, renditions = '[]', preview = NULL, updated_at = ? WHERE id = ? AND status = 'processing'")
-      .run(reason, at, id);
+  async markRejected(id: string, reason: string, at: string): Promise<boolean> {
+    const info = await this.db.run("UPDATE market_creatives SET status = 'rejected', reason = ?, renditions = '[]', preview = NULL, updated_at = ? WHERE id = ? AND status = 'processing'", [reason, at, id]);
     return info.changes === 1;
   }
 
   /** Rows a crash or a stop() left mid-way, oldest first. */
-  processing(): MarketCreative[] {
-    return (this.db.prepare("SELECT * FROM market_creatives WHERE status = 'processing' ORDER BY created_at, id").all() as Row[]).map(toCreative);
+  async processing(): Promise<MarketCreative[]> {
+    return (await this.db.all<Row>("SELECT * FROM market_creatives WHERE status = 'processing' ORDER BY created_at, id")).map(toCreative);
   }
 
   /** The preview files ready rows name; any other file in previews/ is a stray. */
-  previewFiles(): Set<string> {
-    const rows = this.db.prepare("SELECT preview FROM market_creatives WHERE status = 'ready' AND preview IS NOT NULL").all() as Pick<Row, 'preview'>[];
+  async previewFiles(): Promise<Set<string>> {
+    const rows = await this.db.all<Pick<Row, 'preview'>>("SELECT preview FROM market_creatives WHERE status = 'ready' AND preview IS NOT NULL");
     return new Set(rows.map((r) => parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null)?.file).filter((f): f is string => !!f));
   }
 
-  /** Newest first; keyset pagination on (created_at, id). */
-  list(o: { merchantId?: string; limit: number; cursor?: string }): { items: MarketCreative[]; nextCursor: string | null } {
+  /** Newest first; keyset pagination on (created_at, id). Rejects with TypeError for a bad limit or cursor. */
+  async list(o: { merchantId?: string; limit: number; cursor?: string }): Promise<{ items: MarketCreative[]; nextCursor: string | null }> {
     if (!Number.isInteger(o.limit) || o.limit < 1 || o.limit > 500) throw new TypeError('limit: an integer from 1 to 500');
     const where: string[] = [];
     const args: unknown[] = [];
@@ -197,7 +197,7 @@ export class CreativeRows {
       args.push(at, at, id);
     }
     const sql = `SELECT * FROM market_creatives ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, o.limit + 1) as Row[];
+    const rows = await this.db.all<Row>(sql, [...args, o.limit + 1]);
     const page = rows.slice(0, o.limit);
     const last = page.at(-1);
     return { items: page.map(toCreative), nextCursor: rows.length > o.limit && last ? encodeCursor(last.created_at, last.id) : null };

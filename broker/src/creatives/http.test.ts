@@ -1,11 +1,16 @@
 // Creative hosting over real HTTP: per-device Basic auth, manifest-scoped, resumable with Range.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialBundle } from '../contract.js';
+import { silentLogger } from '../obs/log.js';
 import { metricValue, startTestBroker, type TestBroker } from '../testing.js';
+import { CreativeStore } from './creative-store.js';
+import { serveCreative } from './http.js';
 
 let b: TestBroker;
 let dev: CredentialBundle;
@@ -96,6 +101,27 @@ describe('GET /creatives/<sha256> (CLOUD-LINK.md §7)', () => {
     const d = await b.addDevice('maple', 'gate-2');
     await b.revokeDevice('maple', 'gate-2');
     expect((await get(`/creatives/${sha}`, { authorization: basic(d) })).status).toBe(403);
+  });
+});
+
+describe('serveCreative with an asynchronous manifest check', () => {
+  it('awaits mayFetch: a Promise of false is a 403, not a pass', async () => {
+    const store = new CreativeStore(join(files, 'store'));
+    const { sha256 } = await store.addFile(join(files, 'clip.mp4'));
+    const op = { kind: 'operator', username: 'op.ops', name: 'ops' } as const;
+    const s = createServer((req, res) => {
+      void serveCreative({ creatives: store, mayFetch: async () => req.headers['x-allow'] === 'yes', log: silentLogger }, op, sha256, req, res);
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      const at = `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+      expect((await fetch(at)).status).toBe(403);
+      const ok = await fetch(at, { headers: { 'x-allow': 'yes' } });
+      expect(ok.status).toBe(200);
+      expect(Buffer.from(await ok.arrayBuffer()).equals(bytes)).toBe(true);
+    } finally {
+      await new Promise((r) => s.close(r));
+    }
   });
 });
 

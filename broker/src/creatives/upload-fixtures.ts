@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locate } from '@doorcast/agent/media';
 import { Registry } from 'prom-client';
-import { type Db, openStateDb } from '../db/database.js';
+import { openSqliteStateDb } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import { silentLogger } from '../obs/log.js';
 import { CreativeStore } from './creative-store.js';
 import { CreativeUploads, type CreativeUploadsOptions, UploadError } from './uploads.js';
@@ -51,7 +52,7 @@ export async function* bodyOf(bytes: Buffer, o: { chunk?: number; failAfter?: nu
 
 export interface Sandbox {
   root: string;
-  db: Db;
+  db: StateDb;
   creatives: CreativeStore;
   workDir: string;
   registry: Registry;
@@ -59,19 +60,20 @@ export interface Sandbox {
   clips: string;
   make(o?: Partial<CreativeUploadsOptions>): CreativeUploads;
   /** Rows, stored creatives and files in the work dir (originals, previews, tmp). */
-  state(): { rows: number; stored: string[]; originals: string[]; previews: string[]; tmp: string[] };
+  state(): Promise<{ rows: number; stored: string[]; originals: string[]; previews: string[]; tmp: string[] }>;
   /** Stops every pipeline it made, then removes everything. */
   destroy(): Promise<void>;
 }
 
 const list = (d: string) => (existsSync(d) ? readdirSync(d).sort() : []);
 
-export function sandbox(prefix: string): Sandbox {
+export async function sandbox(prefix: string): Promise<Sandbox> {
   const root = mkdtempSync(join(tmpdir(), `dc-uploads-${prefix}-`));
-  const db = openStateDb(join(root, 'state'));
+  const db = openSqliteStateDb(join(root, 'state'));
   const merchantId = 'm_noodles';
-  db.prepare('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)').run(merchantId, 'Noodle shop', 31.2, 121.4, new Date().toISOString());
-  db.prepare('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)').run('m_laundry', 'Laundry', 31.2, 121.4, new Date().toISOString());
+  for (const [id, name] of [[merchantId, 'Noodle shop'], ['m_laundry', 'Laundry']]) {
+    await db.run('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)', [id, name, 31.2, 121.4, new Date().toISOString()]);
+  }
   const creatives = new CreativeStore(join(root, 'store'));
   const workDir = join(root, 'work');
   const clips = join(root, 'clips');
@@ -91,13 +93,13 @@ export function sandbox(prefix: string): Sandbox {
       made.push(u);
       return u;
     },
-    state() {
-      const n = db.prepare('SELECT count(*) AS n FROM market_creatives').get() as { n: number };
+    async state() {
+      const n = (await db.get<{ n: number }>('SELECT count(*) AS n FROM market_creatives'))!;
       return { rows: n.n, stored: list(creatives.dir), originals: list(join(workDir, 'originals')), previews: list(join(workDir, 'previews')), tmp: list(join(workDir, 'tmp')) };
     },
     async destroy() {
       await Promise.all(made.map((u) => u.stop()));
-      db.close();
+      await db.close();
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -110,9 +112,9 @@ export async function uploads(r: Registry, result: string, reason = ''): Promise
 }
 
 /** Polls `ok` every 20 ms, at most `ms`; throws when it never holds. */
-export async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
+export async function until(ok: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bodyOf, ffmpeg, makeClip, refused, type Sandbox, sandbox, until, uploads } from './upload-fixtures.js';
 
 let sb: Sandbox;
-beforeEach(() => {
-  sb = sandbox('life');
+beforeEach(async () => {
+  sb = await sandbox('life');
 });
 afterEach(() => sb.destroy());
 
@@ -24,8 +24,8 @@ describe('stop and start', () => {
     const tmp = join(sb.workDir, 'tmp');
     await until(() => readdirSync(tmp).some((f) => f.includes('.partial.')), 20_000, 'the transcode to start writing');
     await first.stop();
-    expect(first.get(c.id)?.status).toBe('processing');
-    expect(sb.state()).toMatchObject({ rows: 1, stored: [], originals: [c.id], previews: [], tmp: [] });
+    expect((await first.get(c.id))?.status).toBe('processing');
+    expect(await sb.state()).toMatchObject({ rows: 1, stored: [], originals: [c.id], previews: [], tmp: [] });
     await expect(first.accept({ merchantId: sb.merchantId, name: 'x.mp4', body: bodyOf(clip) })).rejects.toMatchObject({ code: 'io', reason: 'stopped' });
 
     const second = sb.make();
@@ -33,7 +33,7 @@ describe('stop and start', () => {
     const done = await second.settled(c.id, 60_000);
     expect(done.status).toBe('ready');
     expect(done.renditions).toHaveLength(1);
-    expect(sb.state()).toMatchObject({ rows: 1, originals: [], tmp: [], previews: [`${c.id}.png`] });
+    expect(await sb.state()).toMatchObject({ rows: 1, originals: [], tmp: [], previews: [`${c.id}.png`] });
   });
 
   it('start() removes crash leftovers: temp files, orphan originals and stray previews', async () => {
@@ -44,7 +44,7 @@ describe('stop and start', () => {
     writeFileSync(join(sb.workDir, 'previews', 'cr_00000000000000000000.png'), 'no row');
     const u = sb.make();
     await u.start();
-    expect(sb.state()).toEqual({ rows: 0, stored: [], originals: [], previews: [], tmp: [] });
+    expect(await sb.state()).toEqual({ rows: 0, stored: [], originals: [], previews: [], tmp: [] });
   });
 
   it('a processing row whose original is gone becomes rejected (original-lost) on start()', async () => {
@@ -54,13 +54,13 @@ describe('stop and start', () => {
     const c = await u.accept({ merchantId: sb.merchantId, name: 'ok.mp4', body: bodyOf(clip) });
     await u.stop();
     // stop() may have caught it mid-way or after; make it "processing without an original".
-    sb.db.prepare("UPDATE market_creatives SET status = 'processing', renditions = '[]', preview = NULL WHERE id = ?").run(c.id);
+    await sb.db.run("UPDATE market_creatives SET status = 'processing', renditions = '[]', preview = NULL WHERE id = ?", [c.id]);
     rmSync(join(sb.workDir, 'originals', c.id), { force: true });
     const again = sb.make();
     const seen: string[] = [];
     again.onChange((x) => seen.push(`${x.id}:${x.status}:${x.reason}`));
     await again.start();
-    expect(again.get(c.id)).toMatchObject({ status: 'rejected', reason: 'original-lost' });
+    expect(await again.get(c.id)).toMatchObject({ status: 'rejected', reason: 'original-lost' });
     await until(() => seen.length > 0, 5000, 'the change to be told');
     expect(seen).toEqual([`${c.id}:rejected:original-lost`]);
   });
@@ -81,7 +81,7 @@ describe('stop and start', () => {
     await u.stop();
     const e = await pending;
     expect([e.code, e.reason]).toEqual(['io', 'stopped']);
-    expect(sb.state()).toEqual({ rows: 0, stored: [], originals: [], previews: [], tmp: [] });
+    expect(await sb.state()).toEqual({ rows: 0, stored: [], originals: [], previews: [], tmp: [] });
     release();
   });
 
@@ -101,7 +101,7 @@ describe('limits of the queue and failures of ours', () => {
     const first = await u.accept({ merchantId: sb.merchantId, name: 'a.mp4', body: bodyOf(a) });
     const e = await refused(u.accept({ merchantId: sb.merchantId, name: 'b.mp4', body: bodyOf(b) }));
     expect([e.code, e.reason]).toEqual(['io', 'busy']);
-    expect(sb.state()).toMatchObject({ rows: 1, originals: [first.id] });
+    expect(await sb.state()).toMatchObject({ rows: 1, originals: [first.id] });
     expect(await uploads(sb.registry, 'refused', 'busy')).toBe(1);
     await u.settled(first.id, 60_000);
     const second = await u.accept({ merchantId: sb.merchantId, name: 'b.mp4', body: bodyOf(b) });
@@ -120,7 +120,7 @@ describe('limits of the queue and failures of ours', () => {
     const done = await broken.settled(c.id, 30_000);
     expect(done).toMatchObject({ status: 'rejected', reason: 'internal' });
     expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(3);
-    expect(sb.state()).toMatchObject({ rows: 1, stored: [], originals: [], tmp: [], previews: [] });
+    expect(await sb.state()).toMatchObject({ rows: 1, stored: [], originals: [], tmp: [], previews: [] });
     await broken.stop();
 
     const fixed = sb.make({ ffmpeg });
@@ -146,7 +146,7 @@ describe('uploads racing each other', () => {
       u.accept({ merchantId: sb.merchantId, name: 'b.mp4', body: bodyOf(clip, { chunk: 3000 }) }),
     ]);
     expect(b.id).toBe(a.id);
-    expect(sb.state()).toMatchObject({ rows: 1, originals: [a.id] });
+    expect(await sb.state()).toMatchObject({ rows: 1, originals: [a.id] });
     expect((await u.settled(a.id, 60_000)).status).toBe('ready');
     await until(() => told.length > 0, 5000, 'the listener to be told');
     expect(told).toEqual(['ready']);
@@ -159,6 +159,6 @@ describe('uploads racing each other', () => {
     await u.start();
     const e = await refused(u.accept({ merchantId: 'm_nobody', name: 'a.mp4', body: bodyOf(makeClip(sb.clips, 'x', { seconds: 1 })) }));
     expect(e.code).toBe('io');
-    expect(sb.state()).toEqual({ rows: 0, stored: [], originals: [], previews: [], tmp: [] });
+    expect(await sb.state()).toEqual({ rows: 0, stored: [], originals: [], previews: [], tmp: [] });
   });
 });

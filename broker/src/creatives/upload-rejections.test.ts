@@ -12,7 +12,7 @@ let clip: Buffer;
 const limits = { ...DEFAULT_UPLOAD_LIMITS, maxDurationMs: 2500 };
 
 beforeAll(async () => {
-  sb = sandbox('bad');
+  sb = await sandbox('bad');
   clip = makeClip(sb.clips, 'ok', { seconds: 2, faststart: true });
   up = sb.make({ limits });
   await up.start();
@@ -38,13 +38,13 @@ describe('refused while the merchant waits, leaving nothing behind', () => {
     const e = await refused(up.accept({ merchantId: sb.merchantId, name: 'x.mp4', body: bodyOf(bytes()) }));
     expect([e.code, e.reason]).toEqual([code, reason]);
     expect(e.message.length).toBeGreaterThan(20);
-    expect(sb.state()).toEqual(empty);
+    expect(await sb.state()).toEqual(empty);
   });
 
   it('an empty body', async () => {
     const e = await refused(up.accept({ merchantId: sb.merchantId, name: 'x.mp4', body: bodyOf(Buffer.alloc(0)) }));
     expect([e.code, e.reason]).toEqual(['empty', 'empty']);
-    expect(sb.state()).toEqual(empty);
+    expect(await sb.state()).toEqual(empty);
   });
 
   it('a body over maxBytes, stopped as soon as it passes the cap', async () => {
@@ -62,7 +62,7 @@ describe('refused while the merchant waits, leaving nothing behind', () => {
     // The stream reads a little ahead, never the whole body.
     expect(read).toBeLessThanOrEqual(100_000 + 64 * 1024);
     expect(read).toBeLessThan(clip.length);
-    expect(sb.state()).toEqual(empty);
+    expect(await sb.state()).toEqual(empty);
     await small.stop();
   });
 
@@ -76,13 +76,13 @@ describe('refused while the merchant waits, leaving nothing behind', () => {
     expect(e.code).toBe('too-large');
     expect(e.message).toMatch(/201 MB.*200 MB/);
     expect(pulled).toBe(false);
-    expect(sb.state()).toEqual(empty);
+    expect(await sb.state()).toEqual(empty);
   });
 
   it('a body that fails midway', async () => {
     const e = await refused(up.accept({ merchantId: sb.merchantId, name: 'x.mp4', body: bodyOf(clip, { chunk: 4096, failAfter: 8192 }) }));
     expect([e.code, e.reason]).toEqual(['io', 'body']);
-    expect(sb.state()).toEqual(empty);
+    expect(await sb.state()).toEqual(empty);
   });
 
   it('counts each refusal by reason', async () => {
@@ -103,10 +103,10 @@ describe('probes well, fails to decode: rejected with the reason, nothing stored
     expect(c.status).toBe('processing');
     const done = await up.settled(c.id, 60_000);
     expect(done).toMatchObject({ status: 'rejected', reason, renditions: [] });
-    expect(up.previewPath(c.id)).toBeNull();
-    const s = sb.state();
+    expect(await up.previewPath(c.id)).toBeNull();
+    const s = await sb.state();
     expect([s.stored, s.originals, s.previews, s.tmp]).toEqual([[], [], [], []]);
     expect(await uploads(sb.registry, 'rejected', reason)).toBe(1);
-    sb.db.prepare('DELETE FROM market_creatives').run();
+    await sb.db.run('DELETE FROM market_creatives');
   });
 });

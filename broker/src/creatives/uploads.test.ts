@@ -21,7 +21,7 @@ let ready: MarketCreative;
 const changes: MarketCreative[] = [];
 
 beforeAll(async () => {
-  sb = sandbox('ok');
+  sb = await sandbox('ok');
   clip = makeClip(sb.clips, 'spring', { seconds: 2 });
   up = sb.make({ profiles, now: () => new Date('2026-12-01T08:00:00.000Z') });
   up.onChange((c) => changes.push(c));
@@ -36,8 +36,8 @@ describe('a playable upload', () => {
     expect(c.id).toMatch(/^cr_[0-9a-f]{20}$/);
     expect(c.durationMs).toBeGreaterThanOrEqual(1900);
     expect(c.durationMs).toBeLessThanOrEqual(2100);
-    expect(sb.state().originals).toEqual([c.id]);
-    const row = sb.db.prepare('SELECT original_sha256 FROM market_creatives WHERE id = ?').get(c.id) as { original_sha256: string };
+    expect((await sb.state()).originals).toEqual([c.id]);
+    const row = (await sb.db.get<{ original_sha256: string }>('SELECT original_sha256 FROM market_creatives WHERE id = ?', [c.id]))!;
     expect(row.original_sha256).toBe(createHash('sha256').update(clip).digest('hex'));
     ready = await up.settled(c.id, 60_000);
   });
@@ -56,18 +56,18 @@ describe('a playable upload', () => {
       expect({ width: r.width, height: r.height }).toEqual({ width: want.width, height: want.height });
       expect(Math.abs((p.durationMs ?? 0) - 2000)).toBeLessThanOrEqual(150);
     }
-    expect(sb.state().stored).toEqual(ready.renditions.map((r) => r.sha256).sort());
+    expect((await sb.state()).stored).toEqual(ready.renditions.map((r) => r.sha256).sort());
   });
 
-  it('has a PNG preview, and keeps no original or temp file once ready', () => {
-    const path = up.previewPath(ready.id);
+  it('has a PNG preview, and keeps no original or temp file once ready', async () => {
+    const path = await up.previewPath(ready.id);
     expect(path).not.toBeNull();
     const png = readFileSync(path!);
     expect(png.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
     expect(png.length).toBeGreaterThan(1000);
     // IHDR: the still is the first rendition's size.
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([800, 480]);
-    const s = sb.state();
+    const s = await sb.state();
     expect([s.originals, s.tmp, s.previews]).toEqual([[], [], [`${ready.id}.png`]]);
   });
 
@@ -76,10 +76,10 @@ describe('a playable upload', () => {
   });
 
   it('uploaded again by the same merchant: the same creative, nothing new stored', async () => {
-    const before = sb.state();
+    const before = await sb.state();
     const again = await up.accept({ merchantId: sb.merchantId, name: 'other name.mp4', body: bodyOf(clip, { chunk: 999 }) });
     expect(again).toEqual(ready);
-    expect(sb.state()).toEqual(before);
+    expect(await sb.state()).toEqual(before);
     expect(await uploads(sb.registry, 'duplicate')).toBe(1);
   });
 
@@ -90,16 +90,16 @@ describe('a playable upload', () => {
   });
 
   it('lists newest first, per merchant, in pages', async () => {
-    expect(up.list({ merchantId: sb.merchantId, limit: 50 })).toEqual({ items: [ready], nextCursor: null });
-    const all = up.list({ limit: 1 });
+    expect(await up.list({ merchantId: sb.merchantId, limit: 50 })).toEqual({ items: [ready], nextCursor: null });
+    const all = await up.list({ limit: 1 });
     expect(all.items).toHaveLength(1);
     expect(all.nextCursor).not.toBeNull();
-    const rest = up.list({ limit: 1, cursor: all.nextCursor! });
+    const rest = await up.list({ limit: 1, cursor: all.nextCursor! });
     expect(rest.items).toHaveLength(1);
     expect(rest.nextCursor).toBeNull();
     expect(new Set([...all.items, ...rest.items].map((c) => c.id)).size).toBe(2);
-    expect(() => up.list({ limit: 1, cursor: 'bogus' })).toThrow(/cursor/);
-    expect(() => up.list({ limit: 501 })).toThrow(/limit/);
+    await expect(up.list({ limit: 1, cursor: 'bogus' })).rejects.toThrow(/cursor/);
+    await expect(up.list({ limit: 501 })).rejects.toThrow(/limit/);
   });
 
   it('counts accepted and ready uploads, and times the transcodes', async () => {
@@ -110,8 +110,8 @@ describe('a playable upload', () => {
     expect(counts).toEqual(expect.arrayContaining([['gate-7in', 2], ['lift-4in', 2]]));
   });
 
-  it('get() and previewPath() answer null for an unknown id', () => {
-    expect(up.get('cr_00000000000000000000')).toBeNull();
-    expect(up.previewPath('cr_00000000000000000000')).toBeNull();
+  it('get() and previewPath() answer null for an unknown id', async () => {
+    expect(await up.get('cr_00000000000000000000')).toBeNull();
+    expect(await up.previewPath('cr_00000000000000000000')).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, ren
 import { join } from 'node:path';
 import { locate, MediaError, probe } from '@doorcast/agent/media';
 import { Registry } from 'prom-client';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import type { Logger } from '../obs/log.js';
 import { CreativeRows, type MarketCreative } from './creative-rows.js';
 import type { CreativeStore } from './creative-store.js';
@@ -40,7 +40,7 @@ export { DEFAULT_PROFILES, type NamedProfile } from './renditions.js';
 export { DEFAULT_UPLOAD_LIMITS, describeReason, UploadError, type UploadErrorCode, type UploadLimits, type UploadReason } from './upload-rules.js';
 
 export interface CreativeUploadsOptions {
-  db: Db;
+  db: StateDb;
   creatives: CreativeStore;
   workDir: string;
   profiles?: readonly NamedProfile[];
@@ -83,6 +83,8 @@ export class CreativeUploads {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #attempts = new Map<string, number>();
   #receiving = 0;
+  /** Settles when the accept() holding the look-up-to-insert section leaves it. */
+  #section: Promise<unknown> = Promise.resolve();
   #abort = new AbortController();
   #started = false;
 
@@ -130,37 +132,40 @@ export class CreativeUploads {
       const got = await receiveToFile(input.body, tmp, this.#limits.maxBytes, signal);
       const id = creativeId(input.merchantId, got.sha256);
       // The same merchant sending the same bytes again gets its creative back, unprobed.
-      const known = this.#rows.get(id);
+      const known = await this.#rows.get(id);
       if (known && !retriable(known)) return this.#duplicate(known, tmp, log);
       const media = await probe(this.#ffprobe, tmp, { signal }).catch((err: unknown) => {
         throw err instanceof MediaError ? fromProbeError(err) : err;
       });
       const checked = checkMedia(media, this.#limits);
-      if (!this.#started) throw new UploadError('stopped');
-      // Synchronous from here: no other accept() can interleave between the look-up and the insert.
-      const now = this.#rows.get(id);
-      if (now && !retriable(now)) return this.#duplicate(now, tmp, log);
-      const original = join(this.#dirs.originals, id);
-      renameSync(tmp, original);
-      syncDir(this.#dirs.originals);
-      const at = this.#now();
-      try {
-        if (now) this.#rows.retry(id, at);
-        else if (!this.#rows.insert({ id, merchantId: input.merchantId, name: sanitiseName(String(input.name ?? '')), originalSha256: got.sha256, bytes: got.bytes, ...checked, at })) {
-          // Another process inserted it first; our rename replaced its original with the same bytes.
-          const other = this.#rows.get(id)!;
-          if (other.status !== 'processing') rmSync(original, { force: true });
-          return other;
+      // One accept() at a time from the look-up to the insert: the same bytes sent twice at once
+      // are one creative and one job, the second told it is a duplicate.
+      return await this.#exclusive(async () => {
+        if (!this.#started) throw new UploadError('stopped');
+        const now = await this.#rows.get(id);
+        if (now && !retriable(now)) return this.#duplicate(now, tmp, log);
+        const original = join(this.#dirs.originals, id);
+        renameSync(tmp, original);
+        syncDir(this.#dirs.originals);
+        const at = this.#now();
+        try {
+          if (now) await this.#rows.retry(id, at);
+          else if (!(await this.#rows.insert({ id, merchantId: input.merchantId, name: sanitiseName(String(input.name ?? '')), originalSha256: got.sha256, bytes: got.bytes, ...checked, at }))) {
+            // Another process inserted it first; our rename replaced its original with the same bytes.
+            const other = (await this.#rows.get(id))!;
+            if (other.status !== 'processing') rmSync(original, { force: true });
+            return other;
+          }
+        } catch (err) {
+          rmSync(original, { force: true });
+          throw new UploadError('internal', { error: (err as Error).message });
         }
-      } catch (err) {
-        rmSync(original, { force: true });
-        throw new UploadError('internal', { error: (err as Error).message });
-      }
-      this.#attempts.delete(id);
-      this.#queue.push(id);
-      this.#m.uploads.inc({ result: 'accepted', reason: '' });
-      log.info({ creative: id, bytes: got.bytes, ...checked, retry: !!now }, 'creative accepted');
-      return this.#rows.get(id)!;
+        this.#attempts.delete(id);
+        this.#queue.push(id);
+        this.#m.uploads.inc({ result: 'accepted', reason: '' });
+        log.info({ creative: id, bytes: got.bytes, ...checked, retry: !!now }, 'creative accepted');
+        return (await this.#rows.get(id))!;
+      });
     } catch (err) {
       rmSync(tmp, { force: true });
       throw this.#refused(err, log);
@@ -183,25 +188,33 @@ export class CreativeUploads {
     return e;
   }
 
-  get(id: string): MarketCreative | null {
+  /** Runs `f` once every earlier caller's `f` has settled. */
+  #exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.#section.then(f, f);
+    this.#section = p.catch(() => undefined);
+    return p;
+  }
+
+  get(id: string): Promise<MarketCreative | null> {
     return this.#rows.get(id);
   }
 
-  list(o: { merchantId?: string; limit: number; cursor?: string }): { items: MarketCreative[]; nextCursor: string | null } {
+  /** Rejects with TypeError for a bad limit or cursor. */
+  list(o: { merchantId?: string; limit: number; cursor?: string }): Promise<{ items: MarketCreative[]; nextCursor: string | null }> {
     return this.#rows.list(o);
   }
 
-  previewPath(id: string): string | null {
-    const p = this.#rows.preview(id);
+  async previewPath(id: string): Promise<string | null> {
+    const p = await this.#rows.preview(id);
     if (!p) return null;
     const path = join(this.#dirs.previews, p.file);
     return existsSync(path) ? path : null;
   }
 
-  settled(id: string, timeoutMs = 120_000): Promise<MarketCreative> {
-    const c = this.#rows.get(id);
-    if (!c) return Promise.reject(new UploadError('not-found', { id }));
-    if (c.status !== 'processing') return Promise.resolve(c);
+  async settled(id: string, timeoutMs = 120_000): Promise<MarketCreative> {
+    const c = await this.#rows.get(id);
+    if (!c) throw new UploadError('not-found', { id });
+    if (c.status !== 'processing') return c;
     return new Promise((resolve, reject) => {
       const w = {
         id,
@@ -226,17 +239,17 @@ export class CreativeUploads {
     for (const d of Object.values(this.#dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
     // Whatever a crash left mid-way: partial uploads, transcodes and stills.
     for (const f of readdirSync(this.#dirs.tmp)) rmSync(join(this.#dirs.tmp, f), { recursive: true, force: true });
-    const pending = this.#rows.processing();
+    const pending = await this.#rows.processing();
     const ids = new Set(pending.map((c) => c.id));
     for (const f of readdirSync(this.#dirs.originals)) if (!ids.has(f)) rmSync(join(this.#dirs.originals, f), { force: true });
-    const stills = this.#rows.previewFiles();
+    const stills = await this.#rows.previewFiles();
     for (const f of readdirSync(this.#dirs.previews)) if (!stills.has(f)) rmSync(join(this.#dirs.previews, f), { force: true });
     this.#abort = new AbortController();
     this.#started = true;
     this.#queue.start();
     for (const c of pending) {
       if (existsSync(join(this.#dirs.originals, c.id))) this.#queue.push(c.id);
-      else this.#reject(c.id, new UploadError('original-lost'));
+      else await this.#reject(c.id, new UploadError('original-lost'));
     }
     if (pending.length) this.#log.info({ resumed: pending.length }, 'creative uploads: resuming');
   }
@@ -252,7 +265,7 @@ export class CreativeUploads {
 
   /** One queued creative: transcode, verify, preview, store; or reject, or leave for a retry. */
   async #process(id: string, signal: AbortSignal): Promise<void> {
-    if (this.#rows.get(id)?.status !== 'processing') return;
+    if ((await this.#rows.get(id))?.status !== 'processing') return;
     const log = this.#log.child({ creative: id });
     const original = join(this.#dirs.originals, id);
     if (!existsSync(original)) return this.#reject(id, new UploadError('original-lost'));
@@ -276,7 +289,7 @@ export class CreativeUploads {
       const renditions = await commitAll(rendered, this.#o.creatives);
       const file = `${id}.png`;
       renameSync(still, join(this.#dirs.previews, file));
-      if (!this.#rows.markReady(id, renditions, { file, ...shot }, this.#now())) {
+      if (!(await this.#rows.markReady(id, renditions, { file, ...shot }, this.#now()))) {
         rmSync(join(this.#dirs.previews, file), { force: true });
         return;
       }
@@ -293,26 +306,26 @@ export class CreativeUploads {
         return;
       }
       if (err instanceof UploadError) return this.#reject(id, err);
-      this.#failedOnOurSide(id, err as Error, log);
+      await this.#failedOnOurSide(id, err as Error, log);
     }
   }
 
-  #failedOnOurSide(id: string, err: Error, log: Logger): void {
+  async #failedOnOurSide(id: string, err: Error, log: Logger): Promise<void> {
     const delays = this.#o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     const attempt = (this.#attempts.get(id) ?? 0) + 1;
     this.#attempts.set(id, attempt);
     const delay = delays[attempt - 1];
     if (delay === undefined) {
-      this.#reject(id, new UploadError('internal', { attempts: attempt, error: err.message.slice(0, 400) }));
+      await this.#reject(id, new UploadError('internal', { attempts: attempt, error: err.message.slice(0, 400) }));
       return;
     }
     log.error({ attempt, retryInMs: delay, err: err.message }, 'creative transcode failed on our side; will retry');
     this.#queue.later(id, delay);
   }
 
-  #reject(id: string, e: UploadError): void {
+  async #reject(id: string, e: UploadError): Promise<void> {
     this.#attempts.delete(id);
-    if (!this.#rows.markRejected(id, e.reason, this.#now())) return;
+    if (!(await this.#rows.markRejected(id, e.reason, this.#now()))) return;
     rmSync(join(this.#dirs.originals, id), { force: true });
     this.#m.uploads.inc({ result: 'rejected', reason: e.reason });
     this.#log.warn({ creative: id, reason: e.reason, ...e.details }, `creative rejected: ${e.message}`);
@@ -321,11 +334,13 @@ export class CreativeUploads {
 
   /** Told on the next turn, once the job has left the queue: a waiter may upload again at once. */
   #changed(id: string): void {
-    setImmediate(() => this.#tell(id));
+    setImmediate(() => {
+      this.#tell(id).catch((err: Error) => this.#log.error({ creative: id, err: err.message }, 'creative change: reading the row failed'));
+    });
   }
 
-  #tell(id: string): void {
-    const c = this.#rows.get(id);
+  async #tell(id: string): Promise<void> {
+    const c = await this.#rows.get(id);
     if (!c) return;
     for (const w of [...this.#waiters]) if (w.id === id) w.done(c);
     for (const l of this.#listeners) {

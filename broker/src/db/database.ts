@@ -1,34 +1,32 @@
-// The broker's own SQLite file (identities, fleet, campaigns, manifests). Impressions live
-// behind the ImpressionStore interface, in their own file.
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+// The state db a node uses, chosen with the impression store by the config's `store` key:
+// SQLite at <stateDir>/broker.sqlite (embedded; several processes on one host may share it
+// through WAL), or the PostgreSQL every node of a cluster shares, on any host (deploy/cloud).
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
+import type { BrokerConfig } from '../config/schema.js';
+import type { Logger } from '../obs/log.js';
+import { PostgresStateDb } from './postgres-state-db.js';
+import { SqliteStateDb } from './sqlite-state-db.js';
+import type { StateDb } from './state-db.js';
 
-export type Db = Database.Database;
+export type { StateDb, StateQueries } from './state-db.js';
 
-/** Opens (and migrates) a broker state database; several processes may open it (WAL). */
-export function openStateDb(stateDir: string, file = 'broker.sqlite'): Db {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const path = join(stateDir, file);
-  const fresh = !existsSync(path);
-  const db = new Database(path);
-  // Credential hashes live here: keep the file private.
-  if (fresh) chmodSync(path, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
-  return db;
+/** The embedded state db in `stateDir` (created and migrated). */
+export function openSqliteStateDb(stateDir: string, file = 'broker.sqlite'): SqliteStateDb {
+  return new SqliteStateDb(join(stateDir, file));
 }
 
-function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
+/** Rejects with StateDbError when PostgreSQL cannot be reached or migrated. */
+export async function openStateDb(config: Pick<BrokerConfig, 'store' | 'stateDir'>, log: Logger): Promise<StateDb> {
+  const s = config.store;
+  switch (s.kind) {
+    case 'sqlite':
+      return openSqliteStateDb(config.stateDir);
+    case 'postgres':
+      return PostgresStateDb.open({
+        url: s.url,
+        poolMax: s.poolMax,
+        statementTimeoutMs: s.statementTimeoutMs,
+        onIdleError: (err) => log.warn({ component: 'state', err: err.message }, 'postgres idle connection error'),
+      });
   }
 }

@@ -107,9 +107,9 @@ describe('fleet state (CLOUD-LINK.md §5.4)', () => {
     const will = { topic: topicFor('state', r), payload: Buffer.from(OFFLINE_WILL_PAYLOAD), qos: 1 as const, retain: true };
     const x = await connectWith(url, d, { will });
     await x.publishAsync(topicFor('state', r), JSON.stringify(exampleState({ manifestVersion: 7, outboxDepth: 3, oldestUnsyncedAgeS: 12 })), { qos: 1, retain: true });
-    await until(() => b.fleet.get(r)?.manifestVersionApplied === 7, 3000, 'state applied');
-    expect(b.fleet.get(r)).toMatchObject({ online: true, connections: 1, outboxDepth: 3, oldestUnsyncedAgeS: 12, agentVersion: '0.1.0' });
-    expect(b.fleet.get(r)?.lastSeen).not.toBeNull();
+    await until(async () => (await b.fleet.get(r))?.manifestVersionApplied === 7, 3000, 'state applied');
+    expect(await b.fleet.get(r)).toMatchObject({ online: true, connections: 1, outboxDepth: 3, oldestUnsyncedAgeS: 12, agentVersion: '0.1.0' });
+    expect((await b.fleet.get(r))?.lastSeen).not.toBeNull();
 
     // An operator watching states sees the retained online state, then the will.
     const op = await connectWith(url, await b.addOperator('watch'));
@@ -119,8 +119,8 @@ describe('fleet state (CLOUD-LINK.md §5.4)', () => {
     const offline = nextMessage(op, topicFor('state', r));
     (x as unknown as { stream: { destroy(): void } }).stream.destroy(); // not a clean disconnect: the will fires
     expect(parse('state', await offline)).toEqual({ ok: true, value: { online: false } });
-    await until(() => b.fleet.get(r)?.online === false, 3000, 'offline');
-    expect(b.fleet.get(r)?.manifestVersionApplied).toBe(7);
+    await until(async () => (await b.fleet.get(r))?.online === false, 3000, 'offline');
+    expect((await b.fleet.get(r))?.manifestVersionApplied).toBe(7);
     await x.endAsync(true);
     await op.endAsync(true);
   });
@@ -135,7 +135,7 @@ describe('fleet state (CLOUD-LINK.md §5.4)', () => {
     await closed(first);
     await second.publishAsync(topicFor('state', r), JSON.stringify(exampleState()), { qos: 1, retain: true });
     await until(async () => (await metricValue(b, 'doorcast_broker_wills_suppressed_total')) === before + 1, 3000, 'will suppressed');
-    await until(() => b.fleet.get(r)?.online === true && b.fleet.get(r)?.connections === 1, 3000, 'online with one connection');
+    await until(async () => (await b.fleet.get(r))?.online === true && (await b.fleet.get(r))?.connections === 1, 3000, 'online with one connection');
     await first.endAsync(true);
     await second.endAsync(true);
   });

@@ -29,7 +29,8 @@ export function publishedHook(d: PublishedDeps) {
     switch (t.kind) {
       case 'impressions':
       case 'door-counts':
-        d.fleet.seen(ref);
+        // Last seen is bookkeeping: the batch does not wait for it, nor fail with it.
+        d.track(d.fleet.seen(ref)).catch((err: Error) => d.log.warn({ err: err.message, ...ref }, 'last seen not recorded'));
         d.track(d.ingestor.ingest(t.kind, ref, payload)).then(
           () => done(null),
           (err: Error) => {
@@ -40,12 +41,19 @@ export function publishedHook(d: PublishedDeps) {
         return;
       case 'state': {
         const s = parse('state', payload);
-        if (s.ok) d.fleet.applyState(ref, s.value);
-        else {
+        if (!s.ok) {
           d.metrics.payloadRejected.inc({ kind: 'state', reason: s.reason });
           d.log.warn({ ...ref, reason: s.reason, path: s.path, message: s.message }, 'state rejected');
+          return done(null);
         }
-        return done(null);
+        d.track(d.fleet.applyState(ref, s.value)).then(
+          () => done(null),
+          (err: Error) => {
+            d.log.error({ err: err.message, ...ref }, 'state not recorded');
+            done(null);
+          },
+        );
+        return;
       }
       case 'ack':
       case 'manifest':

@@ -2,7 +2,7 @@
 // campaign object itself belongs to the agent's targeting schema; here it is opaque.
 import { z } from 'zod';
 import { PseudonymSchema, QuietWindowSchema, Sha256Schema, SiteIdSchema } from '../contract.js';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 
 export const CampaignInputSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'campaign id: 1–128 of A–Z a–z 0–9 . _ : -'),
@@ -27,46 +27,35 @@ export const SiteSettingsSchema = z.strictObject({
 export type SiteSettingsInput = z.input<typeof SiteSettingsSchema>;
 export type SiteSettings = z.infer<typeof SiteSettingsSchema>;
 
-export class CampaignTable {
-  readonly #upsert;
-  readonly #remove;
-  readonly #forSite;
-  readonly #setSite;
-  readonly #getSite;
+type CampaignRow = { id: string; site: string; body: string; creatives: string; active: number; updated_at: string };
+type SiteRow = { timezone: string | null; segment_rules: string; consent: string; opt_outs: string; quiet_hours: string };
 
+export class CampaignTable {
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly now: () => Date = () => new Date(),
-  ) {
-    this.#upsert = db.prepare(`INSERT INTO campaigns (id, site, body, creatives, active, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET site = excluded.site, body = excluded.body, creatives = excluded.creatives, active = excluded.active, updated_at = excluded.updated_at`);
-    this.#remove = db.prepare('DELETE FROM campaigns WHERE id = ?');
-    this.#forSite = db.prepare<[string], { id: string; site: string; body: string; creatives: string; active: number; updated_at: string }>(
-      `SELECT * FROM campaigns WHERE active = 1 AND (site = ? OR site = '*') ORDER BY id`,
-    );
-    this.#setSite = db.prepare(`INSERT INTO site_settings (site, timezone, segment_rules, consent, opt_outs, quiet_hours, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (site) DO UPDATE SET timezone = excluded.timezone, segment_rules = excluded.segment_rules, consent = excluded.consent,
-        opt_outs = excluded.opt_outs, quiet_hours = excluded.quiet_hours, updated_at = excluded.updated_at`);
-    this.#getSite = db.prepare<[string], { timezone: string | null; segment_rules: string; consent: string; opt_outs: string; quiet_hours: string }>(
-      'SELECT * FROM site_settings WHERE site = ?',
-    );
-  }
+  ) {}
 
   /** Validates (throws ZodError with paths) and stores a campaign. */
-  upsert(input: CampaignInput | unknown): Campaign {
+  async upsert(input: CampaignInput | unknown): Promise<Campaign> {
     const c = CampaignInputSchema.parse(input);
     const updatedAt = this.now().toISOString();
-    this.#upsert.run(c.id, c.site, JSON.stringify(c.campaign), JSON.stringify(c.creatives), c.active ? 1 : 0, updatedAt);
+    await this.db.run(
+      `INSERT INTO campaigns (id, site, body, creatives, active, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET site = excluded.site, body = excluded.body, creatives = excluded.creatives, active = excluded.active, updated_at = excluded.updated_at`,
+      [c.id, c.site, JSON.stringify(c.campaign), JSON.stringify(c.creatives), c.active ? 1 : 0, updatedAt],
+    );
     return { ...c, updatedAt };
   }
 
-  remove(id: string): boolean {
-    return this.#remove.run(id).changes > 0;
+  async remove(id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM campaigns WHERE id = ?', [id])).changes > 0;
   }
 
   /** Active campaigns for a site (its own and the '*' ones), by id. */
-  forSite(site: string): Campaign[] {
-    return this.#forSite.all(site).map((r) => ({
+  async forSite(site: string): Promise<Campaign[]> {
+    const rows = await this.db.all<CampaignRow>(`SELECT * FROM campaigns WHERE active = 1 AND (site = ? OR site = '*') ORDER BY id`, [site]);
+    return rows.map((r) => ({
       id: r.id,
       site: r.site,
       campaign: JSON.parse(r.body) as Record<string, unknown>,
@@ -76,15 +65,20 @@ export class CampaignTable {
     }));
   }
 
-  setSite(site: string, input: SiteSettingsInput | unknown): SiteSettings {
+  async setSite(site: string, input: SiteSettingsInput | unknown): Promise<SiteSettings> {
     SiteIdSchema.parse(site);
     const s = SiteSettingsSchema.parse(input);
-    this.#setSite.run(site, s.timezone ?? null, JSON.stringify(s.segmentRules), JSON.stringify(s.consent), JSON.stringify(s.optOuts), JSON.stringify(s.quietHours), this.now().toISOString());
+    await this.db.run(
+      `INSERT INTO site_settings (site, timezone, segment_rules, consent, opt_outs, quiet_hours, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (site) DO UPDATE SET timezone = excluded.timezone, segment_rules = excluded.segment_rules, consent = excluded.consent,
+         opt_outs = excluded.opt_outs, quiet_hours = excluded.quiet_hours, updated_at = excluded.updated_at`,
+      [site, s.timezone ?? null, JSON.stringify(s.segmentRules), JSON.stringify(s.consent), JSON.stringify(s.optOuts), JSON.stringify(s.quietHours), this.now().toISOString()],
+    );
     return s;
   }
 
-  site(site: string): SiteSettings {
-    const r = this.#getSite.get(site);
+  async site(site: string): Promise<SiteSettings> {
+    const r = await this.db.get<SiteRow>('SELECT * FROM site_settings WHERE site = ?', [site]);
     if (!r) return SiteSettingsSchema.parse({});
     return SiteSettingsSchema.parse({
       timezone: r.timezone ?? undefined,

@@ -23,8 +23,8 @@ beforeAll(async () => {
   writeFileSync(join(files, 'b.mp4'), Buffer.alloc(2048, 2));
   shaA = (await b.creatives.addFile(join(files, 'a.mp4'))).sha256;
   shaB = (await b.creatives.addFile(join(files, 'b.mp4'))).sha256;
-  b.campaigns.upsert({ id: 'noodles', site: 'maple', campaign: { id: 'noodles', weight: 1 }, creatives: [shaA] });
-  b.campaigns.setSite('maple', { timezone: 'Asia/Shanghai', consent: ['k1.AAAAAAAAAAAAAAAAAAAAAA', 'k1.BBBBBBBBBBBBBBBBBBBBBB'], optOuts: ['k1.BBBBBBBBBBBBBBBBBBBBBB'] });
+  await b.campaigns.upsert({ id: 'noodles', site: 'maple', campaign: { id: 'noodles', weight: 1 }, creatives: [shaA] });
+  await b.campaigns.setSite('maple', { timezone: 'Asia/Shanghai', consent: ['k1.AAAAAAAAAAAAAAAAAAAAAA', 'k1.BBBBBBBBBBBBBBBBBBBBBB'], optOuts: ['k1.BBBBBBBBBBBBBBBBBBBBBB'] });
   dev = await b.addDevice(ref.site, ref.device);
 });
 afterAll(async () => {
@@ -65,18 +65,18 @@ describe('manifest publisher (CLOUD-LINK.md §6.5)', () => {
     expect(await b.manifests.refresh()).toEqual([]);
     await noMessage(c, topicFor('manifest', ref), 100);
 
-    b.campaigns.upsert({ id: 'laundry', site: '*', campaign: { id: 'laundry' }, creatives: [shaB] });
+    await b.campaigns.upsert({ id: 'laundry', site: '*', campaign: { id: 'laundry' }, creatives: [shaB] });
     const next = nextMessage(c, topicFor('manifest', ref));
     expect(await b.manifests.refresh()).toEqual([ref]);
     const v = verifyManifest(await next, dev.manifestKeys, { ...ref, currentVersion: 1 });
     expect(v).toMatchObject({ ok: true, manifest: { version: 2 } });
     if (v.ok) expect(v.manifest.creatives.map((x) => x.sha256).sort()).toEqual([shaA, shaB].sort());
-    expect(b.fleet.get(ref)?.manifestVersionPublished).toBe(2);
+    expect((await b.fleet.get(ref))?.manifestVersionPublished).toBe(2);
     await c.endAsync(true);
   });
 
   it('leaves out a campaign whose creative is not hosted', async () => {
-    b.campaigns.upsert({ id: 'ghost', site: 'maple', campaign: { id: 'ghost' }, creatives: ['f'.repeat(64)] });
+    await b.campaigns.upsert({ id: 'ghost', site: 'maple', campaign: { id: 'ghost' }, creatives: ['f'.repeat(64)] });
     await b.manifests.refresh();
     const m = b.manifests.current(ref);
     expect(m?.version).toBe(2); // nothing playable changed
@@ -112,7 +112,7 @@ describe('manifest publisher (CLOUD-LINK.md §6.5)', () => {
 
 describe('manifest versions with several nodes on one state db', () => {
   it('a second node never re-issues a version another node published, and adopts equal content', async () => {
-    const { openStateDb } = await import('../db/database.js');
+    const { openSqliteStateDb } = await import('../db/database.js');
     const { IdentityStore } = await import('../auth/identities.js');
     const { CampaignTable } = await import('./campaigns.js');
     const { CreativeStore } = await import('../creatives/creative-store.js');
@@ -120,7 +120,7 @@ describe('manifest versions with several nodes on one state db', () => {
     const { loadOrCreateSigningKey } = await import('./signing-key.js');
     const { silentLogger } = await import('../obs/log.js');
     // Node B: its own connection to node A's (b's) state db, its own publisher.
-    const db = openStateDb(b.stateDir);
+    const db = openSqliteStateDb(b.stateDir);
     const published: number[] = [];
     const nodeB = new ManifestPublisher({
       db,
@@ -144,29 +144,30 @@ describe('manifest versions with several nodes on one state db', () => {
       await b.manifests.refresh();
       const before = b.manifests.current(ref)!.version;
       // A change made through node B: B publishes before + 1.
-      new CampaignTable(db).upsert({ id: 'tutoring', site: 'maple', campaign: { id: 'tutoring' }, creatives: [shaC] });
+      await new CampaignTable(db).upsert({ id: 'tutoring', site: 'maple', campaign: { id: 'tutoring' }, creatives: [shaC] });
       await nodeB.refresh();
       expect(nodeB.current(ref)?.version).toBe(before + 1);
       // Before node A refreshes, a device fetching the new creative from A is let through: A
       // reads the stored manifest on a miss instead of refusing until its next refresh.
-      expect(b.manifests.mayFetch(ref, shaC)).toBe(true);
-      expect(b.manifests.mayFetch(ref, 'e'.repeat(64))).toBe(false);
+      expect(await b.manifests.mayFetch(ref, shaC)).toBe(true);
+      expect(await b.manifests.mayFetch(ref, 'e'.repeat(64))).toBe(false);
       // Node A now sees the same content: it adopts B's version instead of signing before + 1 again.
       await b.manifests.refresh();
       expect(b.manifests.current(ref)?.version).toBe(before + 1);
       expect(b.manifests.current(ref)?.envelope.signature).toBe(nodeB.current(ref)?.envelope.signature);
       // A stale node writing the version another node took changes nothing (compare-and-set).
-      const row = db.prepare('SELECT version, envelope FROM manifests WHERE site = ? AND device = ?').get(ref.site, ref.device) as { version: number; envelope: string };
-      const stale = db
-        .prepare(`INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, 'x', 'stale', 'now')
-          ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, envelope = excluded.envelope WHERE manifests.version = excluded.version - 1`)
-        .run(ref.site, ref.device, row.version);
+      const row = (await db.get<{ version: number; envelope: string }>('SELECT version, envelope FROM manifests WHERE site = ? AND device = ?', [ref.site, ref.device]))!;
+      const stale = await db.run(
+        `INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, 'x', 'stale', 'now')
+          ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, envelope = excluded.envelope WHERE manifests.version = excluded.version - 1`,
+        [ref.site, ref.device, row.version],
+      );
       expect(stale.changes).toBe(0);
       expect(new Set(published).size).toBe(published.length);
     } finally {
-      new CampaignTable(db).remove('tutoring');
+      await new CampaignTable(db).remove('tutoring');
       await b.manifests.refresh();
-      db.close();
+      await db.close();
     }
   });
 });

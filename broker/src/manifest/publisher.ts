@@ -12,15 +12,15 @@ import {
   topicFor,
 } from '../contract.js';
 import type { CreativeStore } from '../creatives/creative-store.js';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import type { Logger } from '../obs/log.js';
 import type { BrokerMetrics } from '../obs/metrics.js';
-import type { CampaignTable } from './campaigns.js';
+import type { Campaign, CampaignTable, SiteSettings } from './campaigns.js';
 import { compileManifest } from './compile.js';
 import type { SigningKey } from './signing-key.js';
 
 export interface ManifestPublisherOptions {
-  db: Db;
+  db: StateDb;
   identities: IdentityStore;
   campaigns: CampaignTable;
   creatives: CreativeStore;
@@ -48,6 +48,12 @@ interface Row {
   envelope: string;
 }
 
+interface SiteInputs {
+  campaigns: Campaign[];
+  settings: SiteSettings;
+  bytes: Map<string, number | null>;
+}
+
 const key = (r: DeviceRef) => `${r.site}/${r.device}`;
 
 export class ManifestPublisher {
@@ -57,26 +63,36 @@ export class ManifestPublisher {
   readonly #cleared = new Set<string>();
   #chain: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
-  readonly #get;
-  readonly #put;
 
   constructor(o: ManifestPublisherOptions) {
     this.#o = o;
     this.#now = o.now ?? (() => new Date());
-    this.#get = o.db.prepare<[string, string], Row>('SELECT * FROM manifests WHERE site = ? AND device = ?');
-    // Compare-and-set on the version: another node sharing this state db may publish between
-    // our read and write; then nothing is written here and we look again.
-    this.#put = o.db.prepare(`INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, content_sha256 = excluded.content_sha256,
-        envelope = excluded.envelope, issued_at = excluded.issued_at
-      WHERE manifests.version = excluded.version - 1`);
+  }
+
+  #get(ref: DeviceRef): Promise<Row | undefined> {
+    return this.#o.db.get<Row>('SELECT * FROM manifests WHERE site = ? AND device = ?', [ref.site, ref.device]);
+  }
+
+  /**
+   * Compare-and-set on the version: another node sharing this state db may publish between
+   * our read and write; then nothing is written here (false) and we look again.
+   */
+  async #put(ref: DeviceRef, version: number, contentSha256: string, envelope: string, issuedAt: string): Promise<boolean> {
+    const r = await this.#o.db.run(
+      `INSERT INTO manifests (site, device, version, content_sha256, envelope, issued_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (site, device) DO UPDATE SET version = excluded.version, content_sha256 = excluded.content_sha256,
+         envelope = excluded.envelope, issued_at = excluded.issued_at
+       WHERE manifests.version = excluded.version - 1`,
+      [ref.site, ref.device, version, contentSha256, envelope, issuedAt],
+    );
+    return r.changes > 0;
   }
 
   /** Re-publishes every stored manifest (retained state does not survive a restart), then refreshes. */
   async start(): Promise<void> {
-    for (const r of this.#o.identities.list('device')) {
+    for (const r of await this.#o.identities.list('device')) {
       if (r.identity.kind !== 'device' || r.revokedAt !== null) continue;
-      const row = this.#get.get(r.identity.site, r.identity.device);
+      const row = await this.#get(r.identity);
       if (row) {
         this.#remember(r.identity, row.version, row.content_sha256, JSON.parse(row.envelope) as ManifestEnvelope);
         await this.#o.publish(topicFor('manifest', r.identity), Buffer.from(row.envelope), true);
@@ -103,13 +119,14 @@ export class ManifestPublisher {
     const only = sites ? new Set(sites) : null;
     return this.#serial(async () => {
       const changed: DeviceRef[] = [];
-      for (const r of this.#o.identities.list('device')) {
+      const inputs = new Map<string, Promise<SiteInputs>>();
+      for (const r of await this.#o.identities.list('device')) {
         if (r.identity.kind !== 'device' || (only && !only.has(r.identity.site))) continue;
         const ref = { site: r.identity.site, device: r.identity.device };
         // One device's failure (a manifest over the size limit) must not starve the rest.
         try {
           if (r.revokedAt !== null) await this.#clear(ref);
-          else if (await this.#refreshOne(ref)) changed.push(ref);
+          else if (await this.#refreshOne(ref, inputs)) changed.push(ref);
         } catch (err) {
           this.#o.log.error({ site: ref.site, device: ref.device, err: (err as Error).message }, 'manifest not published for this device; the others go on');
         }
@@ -128,11 +145,11 @@ export class ManifestPublisher {
    * read: with several nodes, the device's newest manifest may have been published by another
    * node, and this one must not refuse what it lists until its own next refresh.
    */
-  mayFetch(ref: DeviceRef, sha256: string): boolean {
+  async mayFetch(ref: DeviceRef, sha256: string): Promise<boolean> {
     const known = this.#current.get(key(ref));
     if (known?.creatives.has(sha256)) return true;
     if (this.#cleared.has(key(ref))) return false;
-    const row = this.#get.get(ref.site, ref.device);
+    const row = await this.#get(ref);
     if (!row || row.version <= (known?.version ?? 0)) return false;
     this.#remember(ref, row.version, row.content_sha256, JSON.parse(row.envelope) as ManifestEnvelope);
     return this.#current.get(key(ref))!.creatives.has(sha256);
@@ -144,18 +161,34 @@ export class ManifestPublisher {
     return p;
   }
 
-  async #refreshOne(ref: DeviceRef, attempt = 0): Promise<boolean> {
+  /** What a site's manifests compile from; compiling is pure, so creative sizes are read first. */
+  async #siteInputs(site: string): Promise<SiteInputs> {
+    const campaigns = await this.#o.campaigns.forSite(site);
+    const settings = await this.#o.campaigns.site(site);
+    const bytes = new Map<string, number | null>();
+    for (const sha of new Set(campaigns.flatMap((c) => c.creatives))) bytes.set(sha, (await this.#o.creatives.stat(sha))?.bytes ?? null);
+    return { campaigns, settings, bytes };
+  }
+
+  /** `sites`: inputs already read in this refresh, shared by a site's devices. */
+  async #refreshOne(ref: DeviceRef, sites: Map<string, Promise<SiteInputs>>, attempt = 0): Promise<boolean> {
     this.#cleared.delete(key(ref));
     const o = this.#o;
+    let inputs = sites.get(ref.site);
+    if (!inputs) {
+      inputs = this.#siteInputs(ref.site);
+      sites.set(ref.site, inputs);
+    }
+    const { campaigns, settings, bytes } = await inputs;
     const { content, skipped } = compileManifest({
       ref,
-      campaigns: o.campaigns.forSite(ref.site),
-      site: o.campaigns.site(ref.site),
+      campaigns,
+      site: settings,
       defaultTimezone: o.defaultTimezone,
-      creativeBytes: (sha) => o.creatives.stat(sha)?.bytes ?? null,
+      creativeBytes: (sha) => bytes.get(sha) ?? null,
     });
     const contentSha256 = createHash('sha256').update(canonicalJson(content)).digest('hex');
-    const row = this.#get.get(ref.site, ref.device);
+    const row = await this.#get(ref);
     if (row?.content_sha256 === contentSha256) {
       const known = this.#current.get(key(ref));
       // Another node may have published this content (a later version): adopt it, or this
@@ -174,11 +207,11 @@ export class ManifestPublisher {
     const envelope = signManifest(body, o.key.privateKey, o.key.keyId);
     const payload = encodeManifestEnvelope(envelope);
     // Stored before published: a restart never re-issues a version number.
-    if (this.#put.run(ref.site, ref.device, version, contentSha256, payload.toString(), body.issuedAt).changes === 0) {
+    if (!(await this.#put(ref, version, contentSha256, payload.toString(), body.issuedAt))) {
       // Another node took this version first; its manifest (maybe ours by content) stands.
       if (attempt >= 3) throw new Error(`manifest version ${version} for ${key(ref)} keeps being taken by another node`);
       this.#current.delete(key(ref));
-      return this.#refreshOne(ref, attempt + 1);
+      return this.#refreshOne(ref, sites, attempt + 1);
     }
     this.#remember(ref, version, contentSha256, envelope);
     await o.publish(topicFor('manifest', ref), payload, true);

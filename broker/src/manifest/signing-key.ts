@@ -1,8 +1,10 @@
-// The manifest signing key: Ed25519, generated on first start, kept in the state dir (0600).
+// The manifest signing key: Ed25519, generated on first start, kept in the state dir (0600), or,
+// for nodes on several hosts, in the PostgreSQL state db they share (one key for every node).
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyIdFor, type ManifestKeyPair, publicKeyToBase64 } from '../contract.js';
+import type { StateDb } from '../db/state-db.js';
 
 export const SIGNING_KEY_FILE = 'manifest-signing-key.pem';
 
@@ -27,12 +29,14 @@ export interface SigningKey extends ManifestKeyPair {
  * file exists, so of several nodes starting on one state dir exactly one key wins and every
  * node reads that one (a rename would let the last writer replace keys already in use).
  */
+const newPem = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+
 function createOnce(path: string): void {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = newPem();
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
-    writeSync(fd, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+    writeSync(fd, pem);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -58,6 +62,34 @@ export function loadOrCreateSigningKey(stateDir: string): SigningKey {
   }
   // Whoever reads this key can sign manifests for every device.
   if ((statSync(path).mode & 0o077) !== 0) throw new SigningKeyError('permissions', path, 'signing key must not be readable by group or others (chmod 600)');
+  return keyFromPem(pem, path);
+}
+
+/**
+ * The key in the shared state db; of nodes starting at once, one insert wins and all read it.
+ * The first one seeds it with the key file in `stateDir` when there is one: devices already
+ * provisioned against it keep verifying manifests after nodes move to separate hosts.
+ */
+export async function loadOrCreateSharedSigningKey(db: StateDb, stateDir: string): Promise<SigningKey> {
+  const read = () => db.get<{ pem: string }>('SELECT pem FROM signing_keys WHERE id = 1');
+  let row = await read();
+  if (!row) {
+    const file = join(stateDir, SIGNING_KEY_FILE);
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+      keyFromPem(pem, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      pem = newPem();
+    }
+    await db.run('INSERT INTO signing_keys (id, pem, created_at) VALUES (1, ?, ?) ON CONFLICT DO NOTHING', [pem, new Date().toISOString()]);
+    row = await read();
+  }
+  return keyFromPem(row!.pem, 'state db signing_keys');
+}
+
+function keyFromPem(pem: string, path: string): SigningKey {
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(pem);

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DECOY_HASH, hashSecret, verifySecret } from '../auth/secret.js';
 import type { BrokerConfig } from '../config/schema.js';
-import type { Db } from '../db/database.js';
+import { type StateDb, violatedConstraint } from '../db/state-db.js';
 import { MarketError } from './errors.js';
 
 export const RoleSchema = z.enum(['operator', 'merchant']);
@@ -87,7 +87,7 @@ export class AccountStore {
   readonly #now: () => Date;
 
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly o: AccountOptions,
   ) {
     this.#now = o.now ?? (() => new Date());
@@ -99,96 +99,109 @@ export class AccountStore {
     const hash = await hashSecret(a.password);
     const at = this.#now().toISOString();
     const id = newId('acc');
+    const merchantId = a.merchant ? newId('m') : null;
     try {
-      this.db.transaction(() => {
-        let merchantId: string | null = null;
-        if (a.merchant) {
-          merchantId = newId('m');
-          this.db.prepare('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)').run(merchantId, a.merchant.name, a.merchant.lat, a.merchant.lon, at);
-        }
-        this.db
-          .prepare('INSERT INTO accounts (id, email, name, role, merchant_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(id, a.email, a.name, a.role, merchantId, hash, at);
-      }).immediate();
+      await this.db.tx(async (q) => {
+        if (a.merchant) await q.run('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)', [merchantId, a.merchant.name, a.merchant.lat, a.merchant.lon, at]);
+        await q.run('INSERT INTO accounts (id, email, name, role, merchant_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [id, normalEmail(a.email), a.name, a.role, merchantId, hash, at]);
+      });
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new MarketError('exists', `an account with email ${a.email} exists`, 'body.email');
+      if (violatedConstraint(err) === 'unique') throw new MarketError('exists', `an account with email ${a.email} exists`, 'body.email');
       throw err;
     }
-    return this.get(id)!;
+    return (await this.get(id))!;
   }
 
-  get(id: string): Account | null {
-    const r = this.db.prepare<[string], Row>('SELECT * FROM accounts WHERE id = ?').get(id);
+  async get(id: string): Promise<Account | null> {
+    const r = await this.db.get<Row>('SELECT * FROM accounts WHERE id = ?', [id]);
     return r ? toAccount(r) : null;
   }
 
-  byEmail(email: string): Account | null {
-    const r = this.db.prepare<[string], Row>('SELECT * FROM accounts WHERE email = ?').get(email);
+  async byEmail(email: string): Promise<Account | null> {
+    const r = await this.#byEmail(email);
     return r ? toAccount(r) : null;
   }
 
   /** By creation, then id; `after` is the last id of the previous page. */
-  list(limit: number, after?: string): Account[] {
+  async list(limit: number, after?: string): Promise<Account[]> {
     const rows = after
-      ? this.db.prepare<[string, string, number], Row>('SELECT * FROM accounts WHERE (created_at, id) > ((SELECT created_at FROM accounts WHERE id = ?), ?) ORDER BY created_at, id LIMIT ?').all(after, after, limit)
-      : this.db.prepare<[number], Row>('SELECT * FROM accounts ORDER BY created_at, id LIMIT ?').all(limit);
+      ? await this.db.all<Row>('SELECT * FROM accounts WHERE (created_at, id) > ((SELECT created_at FROM accounts WHERE id = ?), ?) ORDER BY created_at, id LIMIT ?', [after, after, limit])
+      : await this.db.all<Row>('SELECT * FROM accounts ORDER BY created_at, id LIMIT ?', [limit]);
     return rows.map(toAccount);
   }
 
-  merchant(id: string): Merchant | null {
-    return this.db.prepare<[string], Merchant>('SELECT id, name, lat, lon FROM merchants WHERE id = ?').get(id) ?? null;
+  async merchant(id: string): Promise<Merchant | null> {
+    return (await this.db.get<Merchant>('SELECT id, name, lat, lon FROM merchants WHERE id = ?', [id])) ?? null;
   }
 
-  update(id: string, patch: unknown): Account {
+  async update(id: string, patch: unknown): Promise<Account> {
     const p = AccountPatchSchema.parse(patch);
-    const current = this.get(id);
+    const current = await this.get(id);
     if (!current) throw new MarketError('not-found', `no account ${id}`);
-    this.db.transaction(() => {
-      if (p.name !== undefined) this.db.prepare('UPDATE accounts SET name = ? WHERE id = ?').run(p.name, id);
-      if (p.disabled === true && !current.disabled) {
-        this.db.prepare('UPDATE accounts SET disabled_at = ? WHERE id = ?').run(this.#now().toISOString(), id);
-        // A disabled account is signed out everywhere at once.
-        this.db.prepare('DELETE FROM web_sessions WHERE account_id = ?').run(id);
+    const at = this.#now().toISOString();
+    await this.db.tx(async (q) => {
+      if (p.name !== undefined) await q.run('UPDATE accounts SET name = ? WHERE id = ?', [p.name, id]);
+      if (p.disabled === true) {
+        // Conditional, so a second disable keeps the first time; signed out everywhere at once.
+        await q.run('UPDATE accounts SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL', [at, id]);
+        await q.run('DELETE FROM web_sessions WHERE account_id = ?', [id]);
       }
-      if (p.disabled === false) this.db.prepare('UPDATE accounts SET disabled_at = NULL, failed_logins = 0, locked_until_ms = 0 WHERE id = ?').run(id);
-    })();
-    return this.get(id)!;
+      if (p.disabled === false) await q.run('UPDATE accounts SET disabled_at = NULL, failed_logins = 0, locked_until_ms = 0 WHERE id = ?', [id]);
+    });
+    return (await this.get(id))!;
   }
 
   async login(email: string, password: string): Promise<LoginResult> {
-    const r = this.db.prepare<[string], Row>('SELECT * FROM accounts WHERE email = ?').get(email);
+    const r = await this.#byEmail(email);
     const nowMs = this.#now().getTime();
     // Unknown emails cost a hash too, so timing does not tell which accounts exist.
     const ok = await verifySecret(password, r?.password_hash ?? DECOY_HASH);
     if (!r) return { ok: false, reason: 'bad-credentials' };
     if (r.locked_until_ms > nowMs) return { ok: false, reason: 'locked', retryAfterS: Math.ceil((r.locked_until_ms - nowMs) / 1000) };
     if (!ok) {
-      const failures = r.failed_logins + 1;
-      const lock = failures >= this.o.maxFailures;
-      this.db.prepare('UPDATE accounts SET failed_logins = ?, locked_until_ms = ? WHERE id = ?').run(lock ? 0 : failures, lock ? nowMs + this.o.lockMs : 0, r.id);
-      return lock ? { ok: false, reason: 'locked', retryAfterS: Math.ceil(this.o.lockMs / 1000) } : { ok: false, reason: 'bad-credentials' };
+      // One statement counts the failure and locks at the limit, so parallel guesses all count
+      // (on PostgreSQL too), and one arriving after the lock cannot lift it.
+      const after = await this.db.get<{ locked_until_ms: number }>(
+        `UPDATE accounts SET failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END,
+           locked_until_ms = CASE WHEN failed_logins + 1 >= ? THEN CAST(? AS BIGINT) ELSE 0 END
+         WHERE id = ? AND locked_until_ms <= ? RETURNING locked_until_ms`,
+        [this.o.maxFailures, this.o.maxFailures, nowMs + this.o.lockMs, r.id, nowMs],
+      );
+      if (!after) return { ok: false, reason: 'locked', retryAfterS: Math.ceil(this.o.lockMs / 1000) };
+      return Number(after.locked_until_ms) > nowMs ? { ok: false, reason: 'locked', retryAfterS: Math.ceil(this.o.lockMs / 1000) } : { ok: false, reason: 'bad-credentials' };
     }
     if (r.disabled_at !== null) return { ok: false, reason: 'disabled' };
     const token = randomBytes(32).toString('base64url');
     const expiresMs = nowMs + this.o.sessionTtlMs;
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE accounts SET failed_logins = 0 WHERE id = ?').run(r.id);
-      this.db.prepare('DELETE FROM web_sessions WHERE expires_ms <= ?').run(nowMs);
-      this.db.prepare('INSERT INTO web_sessions (token_sha256, account_id, created_at, expires_ms) VALUES (?, ?, ?, ?)').run(sha256(token), r.id, new Date(nowMs).toISOString(), expiresMs);
-    })();
+    await this.db.tx(async (q) => {
+      await q.run('UPDATE accounts SET failed_logins = 0 WHERE id = ?', [r.id]);
+      await q.run('DELETE FROM web_sessions WHERE expires_ms <= ?', [nowMs]);
+      await q.run('INSERT INTO web_sessions (token_sha256, account_id, created_at, expires_ms) VALUES (?, ?, ?, ?)', [sha256(token), r.id, new Date(nowMs).toISOString(), expiresMs]);
+    });
     return { ok: true, token, expiresAt: new Date(expiresMs).toISOString(), account: toAccount(r) };
   }
 
   /** The signed-in account for a token, or null (unknown, expired, or disabled). */
-  resolve(token: string): Account | null {
+  async resolve(token: string): Promise<Account | null> {
     if (token.length < 20 || token.length > 100) return null;
-    const r = this.db
-      .prepare<[string, number], Row>('SELECT a.* FROM web_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_sha256 = ? AND s.expires_ms > ? AND a.disabled_at IS NULL')
-      .get(sha256(token), this.#now().getTime());
+    const r = await this.db.get<Row>(
+      'SELECT a.* FROM web_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_sha256 = ? AND s.expires_ms > ? AND a.disabled_at IS NULL',
+      [sha256(token), this.#now().getTime()],
+    );
     return r ? toAccount(r) : null;
   }
 
-  logout(token: string): void {
-    this.db.prepare('DELETE FROM web_sessions WHERE token_sha256 = ?').run(sha256(token));
+  async logout(token: string): Promise<void> {
+    await this.db.run('DELETE FROM web_sessions WHERE token_sha256 = ?', [sha256(token)]);
   }
+
+  /** Emails are stored lowercased (PostgreSQL has a unique index on lower(email)); lower() here matches older mixed-case SQLite rows too. */
+  #byEmail(email: string): Promise<Row | undefined> {
+    return this.db.get<Row>('SELECT * FROM accounts WHERE lower(email) = ?', [normalEmail(email)]);
+  }
+}
+
+/** How an email is stored and looked up: case does not tell two accounts apart. */
+function normalEmail(email: string): string {
+  return email.trim().toLowerCase();
 }

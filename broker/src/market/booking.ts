@@ -3,12 +3,12 @@
 // bookings racing for the last unit (in one process or several) never oversell.
 import { z } from 'zod';
 import { NameSchema, SiteIdSchema } from '../contract.js';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import { newId } from './accounts.js';
 import { type DaypartId, DaypartSchema } from './dayparts.js';
 import { MarketError } from './errors.js';
 import { datesBetween, localHourOf, weekdayOf } from './site-time.js';
-import type { SiteStore } from './sites.js';
+import type { Site, SiteStore } from './sites.js';
 
 export const DateSchema = z.iso.date();
 export const CreativeIdSchema = z.string().regex(/^cr_[0-9a-f]{20}$/, 'a creative id (cr_…)');
@@ -64,7 +64,7 @@ export interface BookedSlot {
 
 /** What booking needs to know of an uploaded creative. */
 export interface CreativeLookup {
-  get(id: string): { id: string; merchantId: string; status: 'processing' | 'ready' | 'rejected' } | null;
+  get(id: string): Promise<{ id: string; merchantId: string; status: 'processing' | 'ready' | 'rejected' } | null>;
 }
 
 export interface FullSlot {
@@ -87,10 +87,26 @@ interface Row {
 }
 
 const SELECT = 'SELECT c.*, (SELECT count(*) FROM bookings b WHERE b.campaign_id = c.id) AS slots FROM market_campaigns c';
+const SEED = 'INSERT INTO slots (site, date, daypart, capacity_units) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING';
+const TAKE = 'UPDATE slots SET used_units = used_units + ? WHERE site = ? AND date = ? AND daypart = ? AND used_units + ? <= capacity_units';
+const LEFT = 'SELECT capacity_units - used_units AS n FROM slots WHERE site = ? AND date = ? AND daypart = ?';
+const RELEASE = 'UPDATE slots SET used_units = used_units - ? WHERE site = ? AND date = ? AND daypart = ?';
+/** Booking rows per INSERT: well under SQLite's 32766 parameters. */
+const PUT_CHUNK = 200;
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** The one order every transaction locks slot rows in, so two of them never wait on each other in a cycle. */
+const bySlot = (a: { site: string; date: string; daypart: string }, b: { site: string; date: string; daypart: string }) => cmp(a.site, b.site) || cmp(a.date, b.date) || cmp(a.daypart, b.daypart);
+
+/** Per-call look-ups, so a page of campaigns asks for each site and creative once. */
+interface Memo {
+  zones: Map<string, Promise<string>>;
+  creatives: Map<string, Promise<string | undefined>>;
+}
 
 export class Bookings {
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly sites: SiteStore,
     readonly creatives: CreativeLookup,
     readonly now: () => Date = () => new Date(),
@@ -101,26 +117,30 @@ export class Bookings {
   }
 
   /** Books every slot or none: MarketError('conflict') lists the slots short of capacity. */
-  book(merchantId: string, input: unknown): Campaign {
+  async book(merchantId: string, input: unknown): Promise<Campaign> {
     const b = BookingSchema.parse(input);
-    const sites = b.sites.map((id, i) => {
-      const s = this.sites.get(id);
+    const sites: Site[] = [];
+    for (const [i, id] of b.sites.entries()) {
+      const s = await this.sites.get(id);
       if (!s) throw new MarketError('invalid', `no site ${id}`, `body.sites.${i}`);
       if (b.dates.from < this.#today(s.timezone)) throw new MarketError('invalid', `dates.from ${b.dates.from} is in the past at ${id}`, 'body.dates.from');
-      return s;
-    });
+      sites.push(s);
+    }
     // A segment no booked site defines would never match anyone: the campaign could not play.
-    const defined = b.segments ? new Map(sites.map((s) => [s.id, new Set(this.sites.segments(s.id).map((r) => r.name))])) : null;
-    b.segments?.forEach((name, i) => {
-      const missing = sites.filter((s) => !defined?.get(s.id)?.has(name));
-      if (missing.length) throw new MarketError('invalid', `segment ${name} is not defined at ${missing.map((s) => s.id).join(', ')}`, `body.segments.${i}`);
-    });
-    b.creatives.forEach((id, i) => {
-      const c = this.creatives.get(id);
+    if (b.segments) {
+      const defined = new Map<string, Set<string>>();
+      for (const s of sites) defined.set(s.id, new Set((await this.sites.segments(s.id)).map((r) => r.name)));
+      b.segments.forEach((name, i) => {
+        const missing = sites.filter((s) => !defined.get(s.id)?.has(name));
+        if (missing.length) throw new MarketError('invalid', `segment ${name} is not defined at ${missing.map((s) => s.id).join(', ')}`, `body.segments.${i}`);
+      });
+    }
+    for (const [i, id] of b.creatives.entries()) {
+      const c = await this.creatives.get(id);
       // Another merchant's creative reads as missing: ids are not probeable.
       if (!c || c.merchantId !== merchantId) throw new MarketError('invalid', `no creative ${id}`, `body.creatives.${i}`);
       if (c.status === 'rejected') throw new MarketError('invalid', `creative ${id} was rejected; upload another`, `body.creatives.${i}`);
-    });
+    }
     const dates = datesBetween(b.dates.from, b.dates.to).filter((d) => !b.days || b.days.includes(weekdayOf(d)));
     if (dates.length === 0) throw new MarketError('invalid', 'no date in the range falls on the chosen days', 'body.days');
     const count = dates.length * sites.length * b.dayparts.length;
@@ -128,64 +148,77 @@ export class Bookings {
 
     const id = newId('c');
     const at = this.now().toISOString();
-    const seed = this.db.prepare('INSERT INTO slots (site, date, daypart, capacity_units) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
-    const take = this.db.prepare('UPDATE slots SET used_units = used_units + ? WHERE site = ? AND date = ? AND daypart = ? AND used_units + ? <= capacity_units');
-    const left = this.db.prepare<[string, string, string], { n: number }>('SELECT capacity_units - used_units AS n FROM slots WHERE site = ? AND date = ? AND daypart = ?');
-    const put = this.db.prepare('INSERT INTO bookings (campaign_id, site, date, daypart, units, price_cents) VALUES (?, ?, ?, ?, ?, ?)');
     const { merchantId: _, ...spec } = b;
-    this.db.transaction(() => {
-      const full: FullSlot[] = [];
+    // `i`: the request's order, in which a 409 lists the full slots.
+    let i = 0;
+    const wanted = sites.flatMap((s) => dates.flatMap((date) => b.dayparts.map((daypart) => ({ i: i++, s, site: s.id, date, daypart }))));
+    wanted.sort(bySlot);
+    await this.db.tx(async (q) => {
+      const full: (FullSlot & { i: number })[] = [];
+      const put: unknown[][] = [];
       let price = 0;
-      this.db.prepare('INSERT INTO market_campaigns (id, merchant_id, name, status, spec, price_cents, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)').run(id, merchantId, b.name, 'booked', JSON.stringify(spec), at);
-      for (const s of sites) {
-        for (const date of dates) {
-          for (const dp of b.dayparts) {
-            seed.run(s.id, date, dp, s.capacityUnits);
-            if (take.run(b.units, s.id, date, dp, b.units).changes === 0) {
-              full.push({ site: s.id, date, daypart: dp, availableUnits: left.get(s.id, date, dp)?.n ?? 0 });
-              continue;
-            }
-            const cents = (s.priceCents[dp] ?? 0) * b.units;
-            put.run(id, s.id, date, dp, b.units, cents);
-            price += cents;
-          }
+      await q.run('INSERT INTO market_campaigns (id, merchant_id, name, status, spec, price_cents, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)', [id, merchantId, b.name, 'booked', JSON.stringify(spec), at]);
+      for (const w of wanted) {
+        if (full.length > 0) {
+          // Doomed already: only find the other full slots, locking nothing more.
+          const r = await q.get<{ n: number }>(LEFT, [w.site, w.date, w.daypart]);
+          const n = r ? Number(r.n) : w.s.capacityUnits;
+          if (n < b.units) full.push({ i: w.i, site: w.site, date: w.date, daypart: w.daypart, availableUnits: n });
+          continue;
         }
+        await q.run(SEED, [w.site, w.date, w.daypart, w.s.capacityUnits]);
+        if ((await q.run(TAKE, [b.units, w.site, w.date, w.daypart, b.units])).changes === 0) {
+          const r = await q.get<{ n: number }>(LEFT, [w.site, w.date, w.daypart]);
+          full.push({ i: w.i, site: w.site, date: w.date, daypart: w.daypart, availableUnits: r ? Number(r.n) : 0 });
+          continue;
+        }
+        const cents = (w.s.priceCents[w.daypart] ?? 0) * b.units;
+        put.push([id, w.site, w.date, w.daypart, b.units, cents]);
+        price += cents;
       }
       // Throwing rolls every slot of this booking back.
-      if (full.length > 0) throw new MarketError('conflict', `${full.length} of ${count} slots lack ${b.units} free unit(s)`, undefined, { slots: full.slice(0, 200) });
-      this.db.prepare('UPDATE market_campaigns SET price_cents = ? WHERE id = ?').run(price, id);
-    }).immediate();
-    return this.get(id)!;
+      if (full.length > 0) {
+        const slots = full.sort((x, y) => x.i - y.i).map(({ i: _i, ...slot }) => slot);
+        throw new MarketError('conflict', `${full.length} of ${count} slots lack ${b.units} free unit(s)`, undefined, { slots: slots.slice(0, 200) });
+      }
+      for (let k = 0; k < put.length; k += PUT_CHUNK) {
+        const chunk = put.slice(k, k + PUT_CHUNK);
+        await q.run(`INSERT INTO bookings (campaign_id, site, date, daypart, units, price_cents) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, chunk.flat());
+      }
+      await q.run('UPDATE market_campaigns SET price_cents = ? WHERE id = ?', [price, id]);
+    });
+    return (await this.get(id))!;
   }
 
   /** Frees the capacity of slots after today (site-local); today's and past ones stay sold. */
-  cancel(id: string): Campaign {
-    const c = this.get(id);
+  async cancel(id: string): Promise<Campaign> {
+    const c = await this.get(id);
     if (!c) throw new MarketError('not-found', `no campaign ${id}`);
     if (c.status === 'cancelled') return c;
-    const release = this.db.prepare('UPDATE slots SET used_units = used_units - ? WHERE site = ? AND date = ? AND daypart = ?');
-    this.db.transaction(() => {
-      for (const s of c.sites) {
-        const site = this.sites.get(s);
-        const today = this.#today(site?.timezone ?? 'UTC');
-        const rows = this.db
-          .prepare<[string, string, string], { date: string; daypart: string; units: number }>('SELECT date, daypart, units FROM bookings WHERE campaign_id = ? AND site = ? AND date > ? AND released_at IS NULL')
-          .all(id, s, today);
-        for (const r of rows) release.run(r.units, s, r.date, r.daypart);
-        this.db.prepare('UPDATE bookings SET released_at = ? WHERE campaign_id = ? AND site = ? AND date > ? AND released_at IS NULL').run(this.now().toISOString(), id, s, today);
+    const todays: [string, string][] = [];
+    for (const s of c.sites) todays.push([s, this.#today((await this.sites.get(s))?.timezone ?? 'UTC')]);
+    const at = this.now().toISOString();
+    await this.db.tx(async (q) => {
+      // Claimed first: a cancel racing this one (on another node) finds it taken and frees nothing twice.
+      if ((await q.run("UPDATE market_campaigns SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'", [at, id])).changes === 0) return;
+      const rows: { site: string; date: string; daypart: string; units: number }[] = [];
+      for (const [s, today] of todays) {
+        rows.push(...(await q.all<{ site: string; date: string; daypart: string; units: number }>('SELECT site, date, daypart, units FROM bookings WHERE campaign_id = ? AND site = ? AND date > ? AND released_at IS NULL', [id, s, today])));
       }
-      this.db.prepare("UPDATE market_campaigns SET status = 'cancelled', cancelled_at = ?, price_cents = (SELECT coalesce(sum(price_cents), 0) FROM bookings WHERE campaign_id = ? AND released_at IS NULL) WHERE id = ?").run(this.now().toISOString(), id, id);
-    }).immediate();
-    return this.get(id)!;
+      for (const r of rows.sort(bySlot)) await q.run(RELEASE, [r.units, r.site, r.date, r.daypart]);
+      for (const [s, today] of todays) await q.run('UPDATE bookings SET released_at = ? WHERE campaign_id = ? AND site = ? AND date > ? AND released_at IS NULL', [at, id, s, today]);
+      await q.run('UPDATE market_campaigns SET price_cents = (SELECT coalesce(sum(price_cents), 0) FROM bookings WHERE campaign_id = ? AND released_at IS NULL) WHERE id = ?', [id, id]);
+    });
+    return (await this.get(id))!;
   }
 
-  get(id: string): Campaign | null {
-    const r = this.db.prepare<[string], Row>(`${SELECT} WHERE c.id = ?`).get(id);
-    return r ? this.#toCampaign(r) : null;
+  async get(id: string): Promise<Campaign | null> {
+    const r = await this.db.get<Row>(`${SELECT} WHERE c.id = ?`, [id]);
+    return r ? this.#toCampaign(r, memo()) : null;
   }
 
   /** Newest first; `before` is the last id of the previous page. */
-  list(o: { merchantId?: string; limit: number; before?: string }): Campaign[] {
+  async list(o: { merchantId?: string; limit: number; before?: string }): Promise<Campaign[]> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (o.merchantId) {
@@ -197,31 +230,50 @@ export class Bookings {
       args.push(o.before, o.before);
     }
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`;
-    return this.db.prepare<(string | number)[], Row>(sql).all(...args, o.limit).map((r) => this.#toCampaign(r));
+    return this.#toCampaigns(await this.db.all<Row>(sql, [...args, o.limit]));
   }
 
   /** Every campaign that is not cancelled and has not ended (for the manifest sync). */
-  live(): Campaign[] {
-    return this.db.prepare<[], Row>(`${SELECT} WHERE c.status = 'booked'`).all().map((r) => this.#toCampaign(r)).filter((c) => c.status !== 'ended');
+  async live(): Promise<Campaign[]> {
+    const rows = await this.db.all<Row>(`${SELECT} WHERE c.status = 'booked' ORDER BY c.created_at, c.id`);
+    return (await this.#toCampaigns(rows)).filter((c) => c.status !== 'ended');
   }
 
-  slotsOf(id: string): BookedSlot[] {
-    return this.db
-      .prepare<[string], { site: string; date: string; daypart: DaypartId; units: number; price_cents: number; released_at: string | null }>('SELECT * FROM bookings WHERE campaign_id = ? ORDER BY date, site, daypart')
-      .all(id)
-      .map((r) => ({ site: r.site, date: r.date, daypart: r.daypart, units: r.units, priceCents: r.price_cents, released: r.released_at !== null }));
+  async slotsOf(id: string): Promise<BookedSlot[]> {
+    const rows = await this.db.all<{ site: string; date: string; daypart: DaypartId; units: number; price_cents: number; released_at: string | null }>(
+      'SELECT * FROM bookings WHERE campaign_id = ? ORDER BY date, site, daypart',
+      [id],
+    );
+    return rows.map((r) => ({ site: r.site, date: r.date, daypart: r.daypart, units: r.units, priceCents: r.price_cents, released: r.released_at !== null }));
   }
 
-  #toCampaign(r: Row): Campaign {
+  async #toCampaigns(rows: Row[]): Promise<Campaign[]> {
+    const m = memo();
+    const out: Campaign[] = [];
+    for (const r of rows) out.push(await this.#toCampaign(r, m));
+    return out;
+  }
+
+  async #toCampaign(r: Row, m: Memo): Promise<Campaign> {
     const spec = JSON.parse(r.spec) as Omit<Booking, 'merchantId'>;
     let status: CampaignStatus = r.status;
     if (status === 'booked') {
-      const tz = this.sites.get(spec.sites[0]!)?.timezone ?? 'UTC';
-      if (spec.dates.to < this.#today(tz)) status = 'ended';
-      else if (spec.creatives.every((id) => this.creatives.get(id)?.status === 'ready')) status = 'active';
+      const site = spec.sites[0]!;
+      if (!m.zones.has(site)) m.zones.set(site, this.sites.get(site).then((s) => s?.timezone ?? 'UTC'));
+      if (spec.dates.to < this.#today(await m.zones.get(site)!)) status = 'ended';
+      else {
+        let ready = true;
+        for (const id of spec.creatives) {
+          if (!m.creatives.has(id)) m.creatives.set(id, this.creatives.get(id).then((c) => c?.status));
+          if ((await m.creatives.get(id)) !== 'ready') ready = false;
+        }
+        if (ready) status = 'active';
+      }
     }
     // Identity first: it leads the CSV columns too.
     const { name, ...rest } = spec;
     return { id: r.id, merchantId: r.merchant_id, name, status, ...rest, priceCents: r.price_cents, slots: r.slots, createdAt: r.created_at, cancelledAt: r.cancelled_at };
   }
 }
+
+const memo = (): Memo => ({ zones: new Map(), creatives: new Map() });

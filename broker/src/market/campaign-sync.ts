@@ -8,17 +8,17 @@ import { daypartWindow } from './dayparts.js';
 import type { SiteStore } from './sites.js';
 
 export interface RenditionLookup {
-  get(id: string): { id: string; status: 'processing' | 'ready' | 'rejected'; renditions: readonly { profile: string; sha256: string; durationMs: number }[] } | null;
+  get(id: string): Promise<{ id: string; status: 'processing' | 'ready' | 'rejected'; renditions: readonly { profile: string; sha256: string; durationMs: number }[] } | null>;
 }
 
 /** The campaign-table row id of a market campaign at one site. */
 export const tableId = (campaignId: string, site: string) => `mkt:${campaignId}:${site}`;
 
-/** Pure: the targeting campaign for one site, or null while a creative is not ready. */
-export function targetingCampaign(c: Campaign, site: { id: string; screenProfile: string }, creatives: RenditionLookup): { body: Record<string, unknown>; shas: string[] } | null {
+/** The targeting campaign for one site, or null while a creative is not ready. */
+export async function targetingCampaign(c: Campaign, site: { id: string; screenProfile: string }, creatives: RenditionLookup): Promise<{ body: Record<string, unknown>; shas: string[] } | null> {
   const list = [];
   for (const id of c.creatives) {
-    const cr = creatives.get(id);
+    const cr = await creatives.get(id);
     if (cr?.status !== 'ready' || cr.renditions.length === 0) return null;
     // The rendition for the site's screens; the first one if the network lacks that profile.
     const r = cr.renditions.find((x) => x.profile === site.screenProfile) ?? cr.renditions[0]!;
@@ -51,34 +51,34 @@ export class CampaignSync {
   ) {}
 
   /** Writes one campaign's rows (or removes them); true when the table changed. */
-  apply(c: Campaign): boolean {
+  async apply(c: Campaign): Promise<boolean> {
     let changed = false;
     for (const siteId of c.sites) {
       const id = tableId(c.id, siteId);
-      const site = this.sites.get(siteId);
-      const t = site && (c.status === 'active' || c.status === 'booked') ? targetingCampaign(c, site, this.creatives) : null;
+      const site = await this.sites.get(siteId);
+      const t = site && (c.status === 'active' || c.status === 'booked') ? await targetingCampaign(c, site, this.creatives) : null;
       if (t) {
-        this.table.upsert({ id, site: siteId, campaign: t.body, creatives: t.shas });
+        await this.table.upsert({ id, site: siteId, campaign: t.body, creatives: t.shas });
         changed = true;
-      } else if (this.table.remove(id)) changed = true;
+      } else if (await this.table.remove(id)) changed = true;
     }
     return changed;
   }
 
   /** Applies one campaign and republishes its sites' manifests. */
   async sync(c: Campaign): Promise<void> {
-    if (this.apply(c)) await this.refresh(c.sites);
+    if (await this.apply(c)) await this.refresh(c.sites);
   }
 
   /** Every live campaign, plus removal of those that ended since; republishes once. */
   async syncAll(): Promise<void> {
     let changed = false;
-    const campaigns = this.bookings.live();
-    for (const c of campaigns) changed = this.apply(c) || changed;
+    const campaigns = await this.bookings.live();
+    for (const c of campaigns) changed = (await this.apply(c)) || changed;
     const live = new Set(campaigns.flatMap((c) => c.sites.map((s) => tableId(c.id, s))));
-    const stale = this.table.db.prepare<[], { id: string }>("SELECT id FROM campaigns WHERE id LIKE 'mkt:%'").all();
+    const stale = await this.table.db.all<{ id: string }>("SELECT id FROM campaigns WHERE id LIKE 'mkt:%' ORDER BY id");
     for (const { id } of stale) {
-      if (!live.has(id)) changed = this.table.remove(id) || changed;
+      if (!live.has(id)) changed = (await this.table.remove(id)) || changed;
     }
     if (changed) await this.refresh();
     this.log.debug({ changed }, 'market campaigns synced to the campaign table');

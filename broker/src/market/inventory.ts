@@ -1,7 +1,7 @@
 // What there is to buy and how full it is: slot availability near a shop with estimated reach,
 // fill by site × daypart, revenue booked, and the plays a booking should have delivered.
 import { z } from 'zod';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import type { ImpressionStore } from '../store/impression-store.js';
 import { LatSchema, LonSchema } from './accounts.js';
 import { DateSchema } from './booking.js';
@@ -60,7 +60,7 @@ export class Inventory {
   readonly #residents = new Map<string, { at: number; n: number }>();
 
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly sites: SiteStore,
     readonly store: ImpressionStore,
     readonly now: () => Date = () => new Date(),
@@ -74,7 +74,7 @@ export class Inventory {
     const to = new Date(nowMs).toISOString();
     const from = new Date(nowMs - LOOKBACK_DAYS * 86_400_000).toISOString();
     const learned = learnProfile(await this.store.doorCountHours(site.id, from, to), site.timezone);
-    const manual = this.sites.manualProfile(site.id);
+    const manual = await this.sites.manualProfile(site.id);
     const p: Profile = learned ?? { source: manual.source, days: 0, hours: manual.hours };
     this.#profiles.set(site.id, { at: nowMs, p });
     return p;
@@ -101,19 +101,19 @@ export class Inventory {
     const q = SearchSchema.parse(input);
     const dayparts = q.dayparts ?? DAYPART_IDS;
     const dates = datesBetween(q.from, q.to);
-    const near = this.sites
-      .list()
+    const near = (await this.sites.list())
       .map((site) => ({ site, distanceKm: Math.round(distanceKm(q, site) * 100) / 100 }))
       .filter((s) => s.distanceKm <= q.radiusKm)
       .sort((a, b) => a.distanceKm - b.distanceKm || a.site.id.localeCompare(b.site.id))
       .slice(0, 50);
-    const used = this.db.prepare<[string, string, string], { date: string; daypart: DaypartId; capacity_units: number; used_units: number }>(
-      'SELECT date, daypart, capacity_units, used_units FROM slots WHERE site = ? AND date >= ? AND date <= ?',
-    );
     const out = [];
     for (const { site, distanceKm: d } of near) {
       const profile = await this.profile(site);
-      const rows = new Map(used.all(site.id, q.from, q.to).map((r) => [`${r.date}|${r.daypart}`, r]));
+      const used = await this.db.all<{ date: string; daypart: DaypartId; capacity_units: number; used_units: number }>(
+        'SELECT date, daypart, capacity_units, used_units FROM slots WHERE site = ? AND date >= ? AND date <= ?',
+        [site.id, q.from, q.to],
+      );
+      const rows = new Map(used.map((r) => [`${r.date}|${r.daypart}`, r]));
       const residents = new Map<DaypartId, number | null>();
       for (const dp of dayparts) residents.set(dp, await this.#residentsIn(site, dp));
       const slots: SlotOffer[] = [];
@@ -142,15 +142,16 @@ export class Inventory {
   }
 
   /** Sold units over capacity, by site × daypart, over the dates of the range. */
-  fill(input: unknown): { site: string; daypart: DaypartId; capacityUnits: number; usedUnits: number; fill: number }[] {
+  async fill(input: unknown): Promise<{ site: string; daypart: DaypartId; capacityUnits: number; usedUnits: number; fill: number }[]> {
     const r = RangeSchema.parse(input);
     const days = datesBetween(r.from, r.to, 366).length;
-    const sold = this.db.prepare<[string, string], { site: string; daypart: DaypartId; cap: number; used: number; n: number }>(
+    const sold = await this.db.all<{ site: string; daypart: DaypartId; cap: number; used: number; n: number }>(
       'SELECT site, daypart, sum(capacity_units) AS cap, sum(used_units) AS used, count(*) AS n FROM slots WHERE date >= ? AND date <= ? GROUP BY site, daypart',
+      [r.from, r.to],
     );
-    const bySlot = new Map(sold.all(r.from, r.to).map((x) => [`${x.site}|${x.daypart}`, x]));
+    const bySlot = new Map(sold.map((x) => [`${x.site}|${x.daypart}`, x]));
     const out = [];
-    for (const site of this.sites.list()) {
+    for (const site of await this.sites.list()) {
       for (const dp of DAYPART_IDS) {
         const x = bySlot.get(`${site.id}|${dp}`);
         // Slots never touched have the site's capacity and nothing sold.
@@ -163,13 +164,12 @@ export class Inventory {
   }
 
   /** Booked (not released) revenue by site × daypart, slots dated in the range. */
-  revenue(input: unknown): { totalCents: number; items: { site: string; daypart: DaypartId; cents: number }[] } {
+  async revenue(input: unknown): Promise<{ totalCents: number; items: { site: string; daypart: DaypartId; cents: number }[] }> {
     const r = RangeSchema.parse(input);
-    const items = this.db
-      .prepare<[string, string], { site: string; daypart: DaypartId; cents: number }>(
-        'SELECT site, daypart, sum(price_cents) AS cents FROM bookings WHERE released_at IS NULL AND date >= ? AND date <= ? GROUP BY site, daypart ORDER BY site, daypart',
-      )
-      .all(r.from, r.to);
+    const items = await this.db.all<{ site: string; daypart: DaypartId; cents: number }>(
+      'SELECT site, daypart, sum(price_cents) AS cents FROM bookings WHERE released_at IS NULL AND date >= ? AND date <= ? GROUP BY site, daypart ORDER BY site, daypart',
+      [r.from, r.to],
+    );
     return { totalCents: items.reduce((n, i) => n + i.cents, 0), items };
   }
 
@@ -178,12 +178,12 @@ export class Inventory {
    * started slot's expected unlocks (elapsed hours only) × its units / capacity. An estimate.
    */
   async scheduledPlays(campaignId: string, from: string, to: string): Promise<number> {
-    const rows = this.db
-      .prepare<[string, string, string], { site: string; date: string; daypart: DaypartId; units: number; capacity_units: number }>(
-        `SELECT b.site, b.date, b.daypart, b.units, s.capacity_units FROM bookings b JOIN slots s ON s.site = b.site AND s.date = b.date AND s.daypart = b.daypart
-         WHERE b.campaign_id = ? AND b.released_at IS NULL AND b.date >= ? AND b.date <= ?`,
-      )
-      .all(campaignId, from, to);
+    // Ordered, so the floating-point sum comes out the same on either engine.
+    const rows = await this.db.all<{ site: string; date: string; daypart: DaypartId; units: number; capacity_units: number }>(
+      `SELECT b.site, b.date, b.daypart, b.units, s.capacity_units FROM bookings b JOIN slots s ON s.site = b.site AND s.date = b.date AND s.daypart = b.daypart
+       WHERE b.campaign_id = ? AND b.released_at IS NULL AND b.date >= ? AND b.date <= ? ORDER BY b.site, b.date, b.daypart`,
+      [campaignId, from, to],
+    );
     let total = 0;
     const nowMs = this.now().getTime();
     // Looked up once per site: a long campaign has tens of thousands of slot rows.
@@ -191,7 +191,7 @@ export class Inventory {
     for (const r of rows) {
       let s = perSite.get(r.site);
       if (s === undefined) {
-        const site = this.sites.get(r.site);
+        const site = await this.sites.get(r.site);
         s = site ? { local: localHourOf(nowMs, site.timezone), profile: await this.profile(site) } : null;
         perSite.set(r.site, s);
       }
@@ -204,8 +204,8 @@ export class Inventory {
     return total;
   }
 
-  requireSite(id: string): Site {
-    const s = this.sites.get(id);
+  async requireSite(id: string): Promise<Site> {
+    const s = await this.sites.get(id);
     if (!s) throw new MarketError('not-found', `no site ${id}`);
     return s;
   }

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { BrokerConfig } from '../config/schema.js';
 import type { CreativeStore } from '../creatives/creative-store.js';
 import { CreativeUploads, DEFAULT_UPLOAD_LIMITS, type MarketCreative } from '../creatives/uploads.js';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import type { CampaignTable } from '../manifest/campaigns.js';
 import type { Logger } from '../obs/log.js';
 import type { ImpressionStore } from '../store/impression-store.js';
@@ -19,7 +19,7 @@ import { datesBetween, localHourOf, utcSpanOf } from './site-time.js';
 import { SiteStore } from './sites.js';
 
 export interface MarketOptions {
-  db: Db;
+  db: StateDb;
   store: ImpressionStore;
   campaigns: CampaignTable;
   creatives: CreativeStore;
@@ -123,15 +123,15 @@ export class Market {
    * this returns; its manifests follow within moments (idle() waits for them), and a failed
    * publish is retried by the periodic refresh.
    */
-  book(merchantId: string, input: unknown): Campaign {
-    const c = this.bookings.book(merchantId, input);
+  async book(merchantId: string, input: unknown): Promise<Campaign> {
+    const c = await this.bookings.book(merchantId, input);
     this.#log.info({ campaign: c.id, merchant: merchantId, slots: c.slots, priceCents: c.priceCents }, 'campaign booked');
     this.#publish(c);
     return c;
   }
 
-  cancel(id: string): Campaign {
-    const c = this.bookings.cancel(id);
+  async cancel(id: string): Promise<Campaign> {
+    const c = await this.bookings.cancel(id);
     this.#log.info({ campaign: id }, 'campaign cancelled');
     this.#publish(c);
     return c;
@@ -142,18 +142,21 @@ export class Market {
   }
 
   #creativeChanged(cr: MarketCreative): void {
-    const affected = this.bookings.live().filter((c) => c.creatives.includes(cr.id));
-    if (affected.length === 0) return;
     this.#serial(async () => {
-      for (const c of affected) await this.sync.sync(this.bookings.get(c.id)!);
+      const affected = (await this.bookings.live()).filter((c) => c.creatives.includes(cr.id));
+      for (const c of affected) {
+        const now = await this.bookings.get(c.id);
+        if (now) await this.sync.sync(now);
+      }
     }).catch((err: Error) => this.#log.error({ err, creative: cr.id }, 'manifest sync after a creative change failed'));
   }
 
   /** A campaign's report over site-local dates (default: its booked dates up to today). */
   async report(campaignId: string, range: { from?: string | undefined; to?: string | undefined } = {}): Promise<CampaignReport> {
-    const c = this.bookings.get(campaignId);
+    const c = await this.bookings.get(campaignId);
     if (!c) throw new MarketError('not-found', `no campaign ${campaignId}`);
-    const zones = new Map(c.sites.map((s) => [s, this.sites.get(s)?.timezone ?? 'UTC']));
+    const zones = new Map<string, string>();
+    for (const s of c.sites) zones.set(s, (await this.sites.get(s))?.timezone ?? 'UTC');
     const nowMs = this.#now().getTime();
     const today = [...zones.values()].map((tz) => localHourOf(nowMs, tz).date).sort().at(-1)!;
     const from = range.from ?? c.dates.from;

@@ -2,7 +2,7 @@
 // share of voice a slot holds, the price per unit, and the weekly profile of expected unlocks.
 import { z } from 'zod';
 import { NameSchema, SiteIdSchema } from '../contract.js';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 import type { CampaignTable } from '../manifest/campaigns.js';
 import { LatSchema, LonSchema } from './accounts.js';
 import { type DaypartId, DaypartSchema } from './dayparts.js';
@@ -76,71 +76,85 @@ const toSite = (r: Row): Site => ({
 
 export class SiteStore {
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly campaigns: CampaignTable,
     readonly now: () => Date = () => new Date(),
   ) {}
 
-  create(input: unknown): Site {
+  async create(input: unknown): Promise<Site> {
     const s = SiteInputSchema.parse(input);
-    if (this.get(s.id)) throw new MarketError('exists', `site ${s.id} exists`, 'body.id');
     const at = this.now().toISOString();
-    this.db
-      .prepare('INSERT INTO sites (id, name, lat, lon, timezone, doors, capacity_units, prices, screen_profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(s.id, s.name, s.lat, s.lon, s.timezone, JSON.stringify(s.doors), s.capacityUnits, JSON.stringify(s.priceCents), s.screenProfile, at, at);
-    this.#syncTimezone(s.id, s.timezone);
-    return this.get(s.id)!;
+    // ON CONFLICT: two creates of one id racing get one 409, not a constraint error.
+    const { changes } = await this.db.run(
+      'INSERT INTO sites (id, name, lat, lon, timezone, doors, capacity_units, prices, screen_profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      [s.id, s.name, s.lat, s.lon, s.timezone, JSON.stringify(s.doors), s.capacityUnits, JSON.stringify(s.priceCents), s.screenProfile, at, at],
+    );
+    if (changes === 0) throw new MarketError('exists', `site ${s.id} exists`, 'body.id');
+    await this.#syncTimezone(s.id, s.timezone);
+    return (await this.get(s.id))!;
   }
 
-  update(id: string, patch: unknown): Site {
+  async update(id: string, patch: unknown): Promise<Site> {
     const p = SitePatchSchema.parse(patch);
-    const cur = this.get(id);
+    const cur = await this.get(id);
     if (!cur) throw new MarketError('not-found', `no site ${id}`);
     const next = { ...cur, ...p };
-    const stored = this.db.prepare<[string], { prices: string }>('SELECT prices FROM sites WHERE id = ?').get(id)!;
+    const stored = (await this.db.get<{ prices: string }>('SELECT prices FROM sites WHERE id = ?', [id]))!;
     const prices = p.priceCents ? { ...JSON.parse(stored.prices), ...p.priceCents } : JSON.parse(stored.prices);
-    this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE sites SET name = ?, lat = ?, lon = ?, timezone = ?, doors = ?, capacity_units = ?, prices = ?, screen_profile = ?, updated_at = ? WHERE id = ?')
-        .run(next.name, next.lat, next.lon, next.timezone, JSON.stringify(next.doors), next.capacityUnits, JSON.stringify(prices), next.screenProfile, this.now().toISOString(), id);
+    const at = this.now().toISOString();
+    await this.db.tx(async (q) => {
+      await q.run('UPDATE sites SET name = ?, lat = ?, lon = ?, timezone = ?, doors = ?, capacity_units = ?, prices = ?, screen_profile = ?, updated_at = ? WHERE id = ?', [
+        next.name,
+        next.lat,
+        next.lon,
+        next.timezone,
+        JSON.stringify(next.doors),
+        next.capacityUnits,
+        JSON.stringify(prices),
+        next.screenProfile,
+        at,
+        id,
+      ]);
       // Slots not yet touched take the new capacity; sold ones never drop below what is sold.
-      if (p.capacityUnits !== undefined) this.db.prepare('UPDATE slots SET capacity_units = max(?, used_units) WHERE site = ?').run(p.capacityUnits, id);
-    })();
-    if (p.timezone) this.#syncTimezone(id, p.timezone);
-    return this.get(id)!;
+      if (p.capacityUnits !== undefined) {
+        await q.run('UPDATE slots SET capacity_units = CASE WHEN used_units > ? THEN used_units ELSE ? END WHERE site = ?', [p.capacityUnits, p.capacityUnits, id]);
+      }
+    });
+    if (p.timezone) await this.#syncTimezone(id, p.timezone);
+    return (await this.get(id))!;
   }
 
-  get(id: string): Site | null {
-    const r = this.db.prepare<[string], Row>('SELECT * FROM sites WHERE id = ?').get(id);
+  async get(id: string): Promise<Site | null> {
+    const r = await this.db.get<Row>('SELECT * FROM sites WHERE id = ?', [id]);
     return r ? toSite(r) : null;
   }
 
-  list(): Site[] {
-    return this.db.prepare<[], Row>('SELECT * FROM sites ORDER BY id').all().map(toSite);
+  async list(): Promise<Site[]> {
+    return (await this.db.all<Row>('SELECT * FROM sites ORDER BY id')).map(toSite);
   }
 
   /** Names of the site's segment rules (targeting, evaluated on the device): what a campaign may target. */
-  segments(id: string): { name: string; kind: string }[] {
-    return this.campaigns.site(id).segmentRules.map((r) => ({ name: String(r.name), kind: String(r.kind) }));
+  async segments(id: string): Promise<{ name: string; kind: string }[]> {
+    return (await this.campaigns.site(id)).segmentRules.map((r) => ({ name: String(r.name), kind: String(r.kind) }));
   }
 
   /** The operator's profile, or the generic curve when none was entered. */
-  manualProfile(id: string): { source: 'manual' | 'generic'; hours: WeeklyHours } {
-    const r = this.db.prepare<[string], { profile_hours: string | null }>('SELECT profile_hours FROM sites WHERE id = ?').get(id);
+  async manualProfile(id: string): Promise<{ source: 'manual' | 'generic'; hours: WeeklyHours }> {
+    const r = await this.db.get<{ profile_hours: string | null }>('SELECT profile_hours FROM sites WHERE id = ?', [id]);
     if (!r) throw new MarketError('not-found', `no site ${id}`);
     return r.profile_hours ? { source: 'manual', hours: HoursSchema.parse(JSON.parse(r.profile_hours)) } : { source: 'generic', hours: GENERIC_PROFILE };
   }
 
-  setManualProfile(id: string, input: unknown): void {
+  async setManualProfile(id: string, input: unknown): Promise<void> {
     const { hours } = z.strictObject({ hours: HoursSchema }).parse(input);
-    if (this.db.prepare('UPDATE sites SET profile_hours = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(hours), this.now().toISOString(), id).changes === 0) {
+    if ((await this.db.run('UPDATE sites SET profile_hours = ?, updated_at = ? WHERE id = ?', [JSON.stringify(hours), this.now().toISOString(), id])).changes === 0) {
       throw new MarketError('not-found', `no site ${id}`);
     }
   }
 
   /** The manifest's zone (quiet hours) follows the site's; consent and the rest are kept. */
-  #syncTimezone(id: string, timezone: string): void {
-    const cur = this.campaigns.site(id);
-    this.campaigns.setSite(id, { ...cur, timezone });
+  async #syncTimezone(id: string, timezone: string): Promise<void> {
+    const cur = await this.campaigns.site(id);
+    await this.campaigns.setSite(id, { ...cur, timezone });
   }
 }

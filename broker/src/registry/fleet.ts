@@ -1,7 +1,7 @@
 // The fleet: every provisioned device, whether it is online, when it was last seen, and what
 // its agent last reported (manifest applied, outbox depth, oldest unsynced age). CLOUD-LINK.md §5.4
 import type { DeviceRef, State } from '../contract.js';
-import type { Db } from '../db/database.js';
+import type { StateDb } from '../db/state-db.js';
 
 export interface DeviceStatus extends DeviceRef {
   createdAt: string;
@@ -56,75 +56,64 @@ function toStatus(r: Row): DeviceStatus {
 }
 
 export class FleetRegistry {
-  readonly #register;
-  readonly #connected;
-  readonly #disconnected;
-  readonly #state;
-  readonly #seen;
-  readonly #get;
-  readonly #list;
-
   constructor(
-    readonly db: Db,
+    readonly db: StateDb,
     readonly now: () => Date = () => new Date(),
-  ) {
-    this.#register = db.prepare('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-    this.#connected = db.prepare('UPDATE devices SET connections = connections + 1, online = 1, last_seen = ? WHERE site = ? AND device = ?');
-    this.#disconnected = db.prepare(
-      'UPDATE devices SET connections = max(connections - 1, 0), online = CASE WHEN connections <= 1 THEN 0 ELSE online END, last_seen = ? WHERE site = ? AND device = ?',
-    );
-    this.#state = db.prepare(`UPDATE devices SET online = ?, last_seen = ?,
-        agent_version = coalesce(?, agent_version), manifest_version = coalesce(?, manifest_version), outbox_depth = coalesce(?, outbox_depth),
-        oldest_unsynced_age_s = coalesce(?, oldest_unsynced_age_s), boot_id = coalesce(?, boot_id), state_ts = coalesce(?, state_ts)
-      WHERE site = ? AND device = ?`);
-    this.#seen = db.prepare('UPDATE devices SET last_seen = ? WHERE site = ? AND device = ?');
-    this.#get = db.prepare<[string, string], Row>(`${SELECT} WHERE d.site = ? AND d.device = ?`);
-    this.#list = db.prepare<[], Row>(`${SELECT} ORDER BY d.site, d.device`);
-  }
+  ) {}
 
-  register(ref: DeviceRef): void {
-    this.#register.run(ref.site, ref.device, this.now().toISOString());
+  async register(ref: DeviceRef): Promise<void> {
+    await this.db.run('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [ref.site, ref.device, this.now().toISOString()]);
   }
 
   /** After a restart nobody is connected. */
-  resetConnections(): void {
-    this.db.prepare('UPDATE devices SET connections = 0, online = 0').run();
+  async resetConnections(): Promise<void> {
+    await this.db.run('UPDATE devices SET connections = 0, online = 0');
   }
 
-  connected(ref: DeviceRef): void {
-    this.#connected.run(this.now().toISOString(), ref.site, ref.device);
+  async connected(ref: DeviceRef): Promise<void> {
+    await this.db.run('UPDATE devices SET connections = connections + 1, online = 1, last_seen = ? WHERE site = ? AND device = ?', [this.now().toISOString(), ref.site, ref.device]);
   }
 
-  disconnected(ref: DeviceRef): void {
-    this.#disconnected.run(this.now().toISOString(), ref.site, ref.device);
-  }
-
-  /** Applies a validated state message (the last will included). */
-  applyState(ref: DeviceRef, s: State): void {
-    this.#state.run(
-      s.online ? 1 : 0,
-      this.now().toISOString(),
-      s.agentVersion ?? null,
-      s.manifestVersion ?? null,
-      s.outboxDepth ?? null,
-      s.oldestUnsyncedAgeS ?? null,
-      s.bootId ?? null,
-      s.ts ?? null,
-      ref.site,
-      ref.device,
+  async disconnected(ref: DeviceRef): Promise<void> {
+    await this.db.run(
+      `UPDATE devices SET connections = CASE WHEN connections > 1 THEN connections - 1 ELSE 0 END,
+         online = CASE WHEN connections <= 1 THEN 0 ELSE online END, last_seen = ? WHERE site = ? AND device = ?`,
+      [this.now().toISOString(), ref.site, ref.device],
     );
   }
 
-  seen(ref: DeviceRef): void {
-    this.#seen.run(this.now().toISOString(), ref.site, ref.device);
+  /** Applies a validated state message (the last will included). */
+  async applyState(ref: DeviceRef, s: State): Promise<void> {
+    await this.db.run(
+      `UPDATE devices SET online = ?, last_seen = ?,
+         agent_version = coalesce(?, agent_version), manifest_version = coalesce(?, manifest_version), outbox_depth = coalesce(?, outbox_depth),
+         oldest_unsynced_age_s = coalesce(?, oldest_unsynced_age_s), boot_id = coalesce(?, boot_id), state_ts = coalesce(?, state_ts)
+       WHERE site = ? AND device = ?`,
+      [
+        s.online ? 1 : 0,
+        this.now().toISOString(),
+        s.agentVersion ?? null,
+        s.manifestVersion ?? null,
+        s.outboxDepth ?? null,
+        s.oldestUnsyncedAgeS ?? null,
+        s.bootId ?? null,
+        s.ts ?? null,
+        ref.site,
+        ref.device,
+      ],
+    );
   }
 
-  get(ref: DeviceRef): DeviceStatus | null {
-    const r = this.#get.get(ref.site, ref.device);
+  async seen(ref: DeviceRef): Promise<void> {
+    await this.db.run('UPDATE devices SET last_seen = ? WHERE site = ? AND device = ?', [this.now().toISOString(), ref.site, ref.device]);
+  }
+
+  async get(ref: DeviceRef): Promise<DeviceStatus | null> {
+    const r = await this.db.get<Row>(`${SELECT} WHERE d.site = ? AND d.device = ?`, [ref.site, ref.device]);
     return r ? toStatus(r) : null;
   }
 
-  list(): DeviceStatus[] {
-    return this.#list.all().map(toStatus);
+  async list(): Promise<DeviceStatus[]> {
+    return (await this.db.all<Row>(`${SELECT} ORDER BY d.site, d.device`)).map(toStatus);
   }
 }

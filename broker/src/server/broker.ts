@@ -16,13 +16,13 @@ import { parseConfig } from '../config/load.js';
 import type { BrokerConfig, BrokerConfigInput } from '../config/schema.js';
 import { type Command, type CredentialBundle, type DeviceRef, encode, topicFor } from '../contract.js';
 import { CreativeStore } from '../creatives/creative-store.js';
-import { type Db, openStateDb } from '../db/database.js';
+import { openStateDb } from '../db/database.js';
 import { Enrolments } from '../enrol/enrolments.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { publishedHook } from '../ingest/published-hook.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { ManifestPublisher } from '../manifest/publisher.js';
-import { loadOrCreateSigningKey, type SigningKey } from '../manifest/signing-key.js';
+import { loadOrCreateSharedSigningKey, loadOrCreateSigningKey, type SigningKey } from '../manifest/signing-key.js';
 import { Market } from '../market/market.js';
 import { type Logger, silentLogger } from '../obs/log.js';
 import { BrokerMetrics, Registry as PromRegistry } from '../obs/metrics.js';
@@ -68,10 +68,10 @@ export interface RunningBroker {
   revokeDevice(site: string, device: string): Promise<void>;
   addOperator(name: string): Promise<CredentialBundle>;
   /** A one-time enrolment code for a device (doorcast provision --code). */
-  createEnrolment(site: string, device: string, ttlMs: number): { code: string; expiresAt: string };
+  createEnrolment(site: string, device: string, ttlMs: number): Promise<{ code: string; expiresAt: string }>;
   sendCommand(ref: DeviceRef, cmd: Command): Promise<void>;
   /** Closes connections whose credential was revoked or rotated since; returns how many. */
-  recheckSessions(): number;
+  recheckSessions(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -94,16 +94,18 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     await run(storeCleanups);
   };
   try {
-    const db: Db = openStateDb(config.stateDir);
-    storeCleanups.push(() => {
-      db.close();
-    });
+    const db = await openStateDb(config, log);
+    storeCleanups.push(() => db.close());
     const identities = new IdentityStore(db, now);
     const fleet = new FleetRegistry(db, now);
-    fleet.resetConnections();
+    // Alone, a restarted broker knows nobody is connected. In a cluster the other nodes' devices
+    // are: their state messages and wills keep `online` right.
+    if (!config.cluster) await fleet.resetConnections();
     const campaigns = new CampaignTable(db, now);
-    const creatives = new CreativeStore(join(config.stateDir, 'creatives'));
-    const signingKey = loadOrCreateSigningKey(config.stateDir);
+    // Clustered, the bytes live in PostgreSQL too and the dir is this node's cache.
+    const creatives = new CreativeStore(join(config.stateDir, 'creatives'), { shared: db });
+    // Nodes on separate hosts share one key through the state db; embedded keeps the file.
+    const signingKey = db.kind === 'postgres' ? await loadOrCreateSharedSigningKey(db, config.stateDir) : loadOrCreateSigningKey(config.stateDir);
     const store = options.store ?? (await openImpressionStore(config, log));
     storeCleanups.push(() => store.close());
 
@@ -137,7 +139,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       if (!s) return;
       metrics.connectedClients.inc({ kind: s.identity.kind });
       const ref = deviceOf(s.identity);
-      if (ref) fleet.connected(ref);
+      if (ref) track(fleet.connected(ref)).catch((err: Error) => log.warn({ err: err.message, ...ref }, 'connection not recorded in the fleet'));
       log.info({ clientId: client.id, username: s.identity.username }, 'client connected');
     });
     aedes.on('clientDisconnect', (client: Client) => {
@@ -145,7 +147,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       if (!s) return;
       metrics.connectedClients.dec({ kind: s.identity.kind });
       const ref = deviceOf(s.identity);
-      if (ref) fleet.disconnected(ref);
+      if (ref) track(fleet.disconnected(ref)).catch((err: Error) => log.warn({ err: err.message, ...ref }, 'disconnection not recorded in the fleet'));
       log.info({ clientId: client.id, username: s.identity.username }, 'client disconnected');
     });
     aedes.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
@@ -207,21 +209,21 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     const wss = config.http.websocket ? new WebSocketServer({ noServer: true, maxPayload: maxPacket }) : undefined;
     const enrolments = new Enrolments(db, now);
     const enrol = async (code: string) => {
-      const ref = enrolments.consume(code);
+      const ref = await enrolments.consume(code);
       const username = deviceUsername(ref.site, ref.device);
-      const known = identities.list('device').some((r) => r.identity.username === username && !r.revokedAt);
-      const r = known ? await identities.rotate(username) : await identities.addDevice(ref.site, ref.device);
-      fleet.register(ref);
-      recheckSessions();
-      await manifests.refresh();
-      return { credentials: bundle(r), siteKey: enrolments.siteKey(ref.site) };
+      const existing = await identities.get(username);
+      const r = existing && !existing.revokedAt ? await identities.rotate(username) : await identities.addDevice(ref.site, ref.device);
+      await fleet.register(ref);
+      await recheckSessions();
+      await manifests.refresh([ref.site]);
+      return { credentials: bundle(r), siteKey: await enrolments.siteKey(ref.site) };
     };
     const http = createHttpServer({
       api,
       enrol,
       identities,
       creatives,
-      mayFetch: (who, sha) => who.kind === 'operator' || manifests.mayFetch(who, sha),
+      mayFetch: async (who, sha) => who.kind === 'operator' || (await manifests.mayFetch(who, sha)),
       metricsMode: config.http.metrics,
       registry,
       metrics,
@@ -248,10 +250,10 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     const urls = publicUrls(config, { tcp: tcp?.port ?? null, tls: tls?.port ?? null, http: httpPort });
     const bundle = (r: { identity: Identity; secret: string }) => makeBundle(r.identity, r.secret, urls, signingKey, now());
 
-    const recheckSessions = (): number => {
+    const recheckSessions = async (): Promise<number> => {
       let closed = 0;
       for (const { client, identity, generation } of [...sessions.live()]) {
-        const current = identities.get(identity.username);
+        const current = await identities.get(identity.username);
         if (!current || current.revokedAt !== null || current.generation !== generation) {
           closed++;
           metrics.sessionsRevoked.inc();
@@ -261,7 +263,9 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       }
       return closed;
     };
-    const recheck = setInterval(recheckSessions, config.auth.recheckIntervalMs);
+    const recheck = setInterval(() => {
+      recheckSessions().catch((err: Error) => log.warn({ err: err.message }, 'session recheck failed; next interval tries again'));
+    }, config.auth.recheckIntervalMs);
     recheck.unref();
 
     const running: RunningBroker = {
@@ -283,19 +287,19 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
       registry,
       async addDevice(site, device) {
         const r = await identities.addDevice(site, device);
-        fleet.register({ site, device });
-        await manifests.refresh();
+        await fleet.register({ site, device });
+        await manifests.refresh([site]);
         return bundle(r);
       },
       async rotateDevice(site, device) {
         const r = await identities.rotate(deviceUsername(site, device));
-        recheckSessions();
+        await recheckSessions();
         return bundle(r);
       },
       async revokeDevice(site, device) {
-        identities.revoke(deviceUsername(site, device));
-        recheckSessions();
-        await manifests.refresh();
+        await identities.revoke(deviceUsername(site, device));
+        await recheckSessions();
+        await manifests.refresh([site]);
       },
       createEnrolment: (site, device, ttlMs) => enrolments.create(site, device, ttlMs),
       async addOperator(name) {

@@ -158,7 +158,7 @@ describe('revocation', () => {
   it('a revocation made by another process is enforced by the periodic recheck', async () => {
     const d = await b.addDevice('maple', 'gate-8');
     const c = await connect(d);
-    b.identities.revoke('maple/gate-8'); // the same database another process writes
+    await b.identities.revoke('maple/gate-8'); // the same database another process writes
     await closed(c);
     await until(async () => (await metricValue(b, 'doorcast_broker_sessions_revoked_total')) >= 2, 3000, 'revocation counted');
   });

@@ -125,10 +125,10 @@ describe.skipIf(!haveMosquitto)('interop: mosquitto_pub / mosquitto_sub against 
 
   it('mosquitto_pub publishing the bare "offline" state marks the device offline', async () => {
     const c = await connectWith(`mqtt://127.0.0.1:${b.mqttPort}`, dev);
-    await until(() => b.fleet.get(ref)?.online === true, 3000, 'online');
+    await until(async () => (await b.fleet.get(ref))?.online === true, 3000, 'online');
     const r = await mosquitto('mosquitto_pub', [...common(), '-i', `${dev.clientId}/st`, '-t', topicFor('state', ref), '-m', 'offline', '-r']);
     expect(r.code).toBe(0);
-    await until(() => b.fleet.get(ref)?.online === false, 3000, 'offline');
+    await until(async () => (await b.fleet.get(ref))?.online === false, 3000, 'offline');
     await c.endAsync(true);
   });
 

@@ -1,7 +1,7 @@
 // ImpressionStore on PostgreSQL (pg): the clustered store that several broker nodes share.
 // Idempotency is decided by impression_keys (schema and why: postgres-migrations.ts), so
 // concurrent commits of overlapping batches from any number of nodes store each seq once.
-import pg from 'pg';
+import type pg from 'pg';
 import type { DeviceRef, DoorCountRecord, ImpressionRecord } from '../contract.js';
 import {
   type BatchMeta,
@@ -14,19 +14,9 @@ import {
   type StoredImpression,
   StoreError,
 } from './impression-store.js';
-import { migrate } from './postgres-migrations.js';
+import { MIGRATION_LOCK, openMigratedPool, PG_MIGRATIONS, type PoolOptions } from './postgres-migrations.js';
 
-export interface PostgresStoreOptions {
-  /** postgres://user:password@host:port/database */
-  url: string;
-  /** Connections in this node's pool. */
-  poolMax?: number;
-  connectTimeoutMs?: number;
-  /** Any one statement; a stuck query fails the batch (no ack, the device resends). */
-  statementTimeoutMs?: number;
-  /** Called with errors of idle pooled connections (e.g. the server restarted). */
-  onIdleError?(err: Error): void;
-}
+export type PostgresStoreOptions = PoolOptions;
 
 type Row = { site: string; device: string; batch_id: string; received_at: Date; record: Record<string, unknown> };
 
@@ -51,26 +41,10 @@ export class PostgresImpressionStore implements ImpressionStore {
 
   /** Connects and migrates (PG_MIGRATIONS). Rejects with StoreError 'write-failed'. */
   static async open(o: PostgresStoreOptions): Promise<PostgresImpressionStore> {
-    const pool = new pg.Pool({
-      connectionString: o.url,
-      max: o.poolMax ?? 10,
-      connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
-      idleTimeoutMillis: 30_000,
-      application_name: 'doorcast-broker',
-      // UTC: reports group by UTC hour; bounds never depend on a server's zone.
-      options: `-c TimeZone=UTC -c statement_timeout=${o.statementTimeoutMs ?? 30_000}`,
-    });
-    // An idle client's error (server restart) is emitted on the pool; unhandled it would crash.
-    pool.on('error', (err) => o.onIdleError?.(err));
+    let pool: pg.Pool;
     try {
-      const client = await pool.connect();
-      try {
-        await migrate(client);
-      } finally {
-        client.release();
-      }
+      pool = await openMigratedPool(o, { migrations: PG_MIGRATIONS, table: 'schema_migrations', lock: MIGRATION_LOCK }, 'doorcast-broker');
     } catch (err) {
-      await pool.end().catch(() => {});
       throw new StoreError('write-failed', `postgres: open and migrate: ${(err as Error).message}`, { cause: err });
     }
     return new PostgresImpressionStore(pool);

@@ -10,7 +10,7 @@
 // months can be detached and archived whole. Monthly partitions are created on demand for
 // 2000–2099; anything else (a Pi that booted in 1970, CLOUD-LINK.md §2.4) goes to the default
 // partition, whose range is fixed, so no row ever has to move out of it.
-import type pg from 'pg';
+import pg from 'pg';
 
 /** Serialises migrations and partition creation across nodes (pg_advisory_xact_lock keys). */
 export const MIGRATION_LOCK = 0x646f_6f72;
@@ -82,22 +82,65 @@ export const PG_MIGRATIONS: readonly string[] = [
    END $$;`,
 ];
 
+export interface MigrationSet {
+  migrations: readonly string[];
+  /** Where applied versions are recorded. */
+  table: string;
+  lock: number;
+}
+
 /** Applies pending migrations in one transaction; several nodes starting at once take turns. */
-export async function migrate(client: pg.ClientBase): Promise<number> {
+export async function migrate(client: pg.ClientBase, set: MigrationSet = { migrations: PG_MIGRATIONS, table: 'schema_migrations', lock: MIGRATION_LOCK }): Promise<number> {
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${set.table} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${set.table}`);
     const current = rows[0]?.v ?? 0;
-    for (let v = current; v < PG_MIGRATIONS.length; v++) {
-      await client.query(PG_MIGRATIONS[v]!);
-      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v + 1]);
+    for (let v = current; v < set.migrations.length; v++) {
+      await client.query(set.migrations[v]!);
+      await client.query(`INSERT INTO ${set.table} (version) VALUES ($1)`, [v + 1]);
     }
     await client.query('COMMIT');
-    return PG_MIGRATIONS.length;
+    return set.migrations.length;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
+}
+
+export interface PoolOptions {
+  url: string;
+  poolMax?: number;
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** Errors of idle pooled connections (the server restarted); unhandled they would crash. */
+  onIdleError?(err: Error): void;
+}
+
+/** A pool on UTC with a statement timeout, migrated by `set`; ended again when that fails. */
+export async function openMigratedPool(o: PoolOptions, set: MigrationSet, applicationName: string, types?: pg.CustomTypesConfig): Promise<pg.Pool> {
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.poolMax ?? 10,
+    connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: applicationName,
+    // UTC: reports group by UTC hour; bounds never depend on a server's zone.
+    options: `-c TimeZone=UTC -c statement_timeout=${o.statementTimeoutMs ?? 30_000}`,
+    ...(types ? { types } : {}),
+  });
+  pool.on('error', (err) => o.onIdleError?.(err));
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client, set);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  return pool;
 }

@@ -1,4 +1,4 @@
-// Provisions the bench fleet into a broker state dir before the broker process starts.
+// Provisions the bench fleet into a broker state db before the broker process starts.
 //
 // A real device identity costs one scrypt hash (N=16384, ~50 ms of CPU here) to create and one
 // more per CONNECT to verify, and on 2 cores neither parallelises past the cores (worker threads
@@ -12,7 +12,7 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { IdentityStore } from '../../../broker/src/auth/identities.js';
 import { verifySecret } from '../../../broker/src/auth/secret.js';
 import { deviceUsername } from '../../../broker/src/auth/usernames.js';
-import { openStateDb } from '../../../broker/src/db/database.js';
+import type { StateDb } from '../../../broker/src/db/state-db.js';
 import { FleetRegistry } from '../../../broker/src/registry/fleet.js';
 import type { Cred } from './load-protocol.js';
 
@@ -39,49 +39,55 @@ export interface Fleet {
   realSeconds: number;
 }
 
-export async function provisionFleet(stateDir: string, site: string, bulk: number, real: number): Promise<Fleet> {
-  const db = openStateDb(stateDir);
-  try {
-    const ids = new IdentityStore(db);
-    const fleet = new FleetRegistry(db);
+export async function provisionFleet(db: StateDb, site: string, bulk: number, real: number): Promise<Fleet> {
+  const ids = new IdentityStore(db);
+  const fleet = new FleetRegistry(db);
 
-    let t0 = performance.now();
-    const bulkCreds: Cred[] = [];
-    const hashes: string[] = [];
-    // 64 hashes in flight at a time: enough to keep the libuv pool busy, bounded memory.
-    for (let i = 0; i < bulk; i += 64) {
-      const chunk = Array.from({ length: Math.min(64, bulk - i) }, (_, k) => {
-        const device = `gate-${i + k}`;
-        return { site, device, username: deviceUsername(site, device), password: randomBytes(32).toString('base64url') };
-      });
-      hashes.push(...(await Promise.all(chunk.map((c) => cheapHash(c.password)))));
-      bulkCreds.push(...chunk);
-    }
-    // The same columns IdentityStore inserts; register as the broker's addDevice does.
-    const insert = db.prepare('INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, NULL, ?, ?)');
-    const now = new Date().toISOString();
-    db.transaction(() => {
-      bulkCreds.forEach((c, i) => {
-        insert.run(c.username, 'device', c.site, c.device, hashes[i], now);
-        fleet.register(c);
-      });
-    })();
-    if (bulk > 0 && !(await verifySecret(bulkCreds[0]!.password, hashes[0]!))) throw new Error('bench hash format not accepted by verifySecret');
-    const bulkSeconds = (performance.now() - t0) / 1000;
-
-    t0 = performance.now();
-    const realCreds = await Promise.all(
-      Array.from({ length: real }, async (_, i) => {
-        const device = `real-${i}`;
-        const r = await ids.addDevice(site, device);
-        fleet.register({ site, device });
-        return { site, device, username: r.identity.username, password: r.secret };
-      }),
-    );
-    const op = await ids.addOperator('bench');
-    const realSeconds = (performance.now() - t0) / 1000;
-    return { bulk: bulkCreds, real: realCreds, operator: { site, device: '', username: op.identity.username, password: op.secret }, bulkSeconds, realSeconds };
-  } finally {
-    db.close();
+  let t0 = performance.now();
+  const bulkCreds: Cred[] = [];
+  const hashes: string[] = [];
+  // 64 hashes in flight at a time: enough to keep the libuv pool busy, bounded memory.
+  for (let i = 0; i < bulk; i += 64) {
+    const chunk = Array.from({ length: Math.min(64, bulk - i) }, (_, k) => {
+      const device = `gate-${i + k}`;
+      return { site, device, username: deviceUsername(site, device), password: randomBytes(32).toString('base64url') };
+    });
+    hashes.push(...(await Promise.all(chunk.map((c) => cheapHash(c.password)))));
+    bulkCreds.push(...chunk);
   }
+  // The same columns IdentityStore inserts; register as the broker's addDevice does.
+  const now = new Date().toISOString();
+  await db.tx(async (q) => {
+    for (const [i, c] of bulkCreds.entries()) {
+      await q.run('INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, NULL, ?, ?)', [c.username, 'device', c.site, c.device, hashes[i], now]);
+      await q.run('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [c.site, c.device, now]);
+    }
+  });
+  if (bulk > 0 && !(await verifySecret(bulkCreds[0]!.password, hashes[0]!))) throw new Error('bench hash format not accepted by verifySecret');
+  const bulkSeconds = (performance.now() - t0) / 1000;
+
+  t0 = performance.now();
+  const realCreds = await Promise.all(
+    Array.from({ length: real }, async (_, i) => {
+      const device = `real-${i}`;
+      const r = await ids.addDevice(site, device);
+      await fleet.register({ site, device });
+      return { site, device, username: r.identity.username, password: r.secret };
+    }),
+  );
+  const op = await ids.addOperator('bench');
+  const realSeconds = (performance.now() - t0) / 1000;
+  return { bulk: bulkCreds, real: realCreds, operator: { site, device: '', username: op.identity.username, password: op.secret }, bulkSeconds, realSeconds };
+}
+
+/** Copies every identity and device row into another state db (a cluster's PostgreSQL). */
+export async function copyIdentities(from: StateDb, to: StateDb): Promise<void> {
+  type Row = { username: string; kind: string; site: string | null; device: string | null; name: string | null; secret_hash: string; created_at: string };
+  const rows = await from.all<Row>('SELECT username, kind, site, device, name, secret_hash, created_at FROM identities');
+  await to.tx(async (q) => {
+    for (const r of rows) {
+      await q.run('INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [r.username, r.kind, r.site, r.device, r.name, r.secret_hash, r.created_at]);
+      if (r.kind === 'device') await q.run('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [r.site, r.device, r.created_at]);
+    }
+  });
 }

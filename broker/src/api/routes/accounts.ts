@@ -9,8 +9,8 @@ const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 const List = z.object({ items: z.array(AccountSchema), nextCursor: z.string().nullable() });
 
 export function accountRoutes(t: RouteTable, m: Market): void {
-  t.add({ method: 'GET', url: '/api/v1/accounts', access: 'operator', tag: 'accounts', summary: 'List accounts', query: PageSchema, response: List, csv: (r: z.infer<typeof List>) => r.items }, ({ query }) =>
-    page(m.accounts.list(query.limit + 1, decodeCursor(query.cursor)), query.limit, (a) => a.id),
+  t.add({ method: 'GET', url: '/api/v1/accounts', access: 'operator', tag: 'accounts', summary: 'List accounts', query: PageSchema, response: List, csv: (r: z.infer<typeof List>) => r.items }, async ({ query }) =>
+    page(await m.accounts.list(query.limit + 1, decodeCursor(query.cursor)), query.limit, (a) => a.id),
   );
 
   t.add({ method: 'POST', url: '/api/v1/accounts', access: 'operator', tag: 'accounts', summary: 'Create an operator or merchant account', body: NewAccountSchema, response: AccountSchema, status: 201 }, ({ body, req }) => {

@@ -13,18 +13,18 @@ const List = z.object({ items: z.array(CreativeOut), nextCursor: z.string().null
 
 const out = (c: MarketCreative) => ({ ...c, message: c.reason ? describeReason(c.reason) : null });
 
-function visible(m: Market, account: Account, id: string): MarketCreative {
-  const c = m.uploads.get(id);
+async function visible(m: Market, account: Account, id: string): Promise<MarketCreative> {
+  const c = await m.uploads.get(id);
   if (!c || (account.role === 'merchant' && c.merchantId !== account.merchantId)) throw new ApiError(404, 'not-found', `no creative ${id}`);
   return c;
 }
 
 export function creativeRoutes(t: RouteTable, m: Market): void {
-  t.add({ method: 'GET', url: '/api/v1/creatives', access: 'signed-in', tag: 'creatives', summary: "Creatives: a merchant's own, or all for operators", query: PageSchema, response: List, csv: (r: z.infer<typeof List>) => r.items }, ({ query, account }) => {
+  t.add({ method: 'GET', url: '/api/v1/creatives', access: 'signed-in', tag: 'creatives', summary: "Creatives: a merchant's own, or all for operators", query: PageSchema, response: List, csv: (r: z.infer<typeof List>) => r.items }, async ({ query, account }) => {
     // The uploads' cursor is opaque (base64url) already: it passes through as it is.
-    let r: ReturnType<Market['uploads']['list']>;
+    let r: Awaited<ReturnType<Market['uploads']['list']>>;
     try {
-      r = m.uploads.list({ ...(account.role === 'merchant' ? { merchantId: account.merchantId! } : {}), limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+      r = await m.uploads.list({ ...(account.role === 'merchant' ? { merchantId: account.merchantId! } : {}), limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
     } catch (err) {
       if (err instanceof TypeError) throw new ApiError(400, 'bad-request', err.message, [{ path: 'query.cursor', message: err.message }]);
       throw err;
@@ -57,13 +57,13 @@ export function creativeRoutes(t: RouteTable, m: Market): void {
     },
   );
 
-  t.add({ method: 'GET', url: '/api/v1/creatives/:id', access: 'signed-in', tag: 'creatives', summary: 'One creative: processing → ready | rejected (with the reason)', params: IdParams, response: CreativeOut }, ({ params, account }) =>
-    out(visible(m, account, params.id)),
+  t.add({ method: 'GET', url: '/api/v1/creatives/:id', access: 'signed-in', tag: 'creatives', summary: 'One creative: processing → ready | rejected (with the reason)', params: IdParams, response: CreativeOut }, async ({ params, account }) =>
+    out(await visible(m, account, params.id)),
   );
 
-  t.add({ method: 'GET', url: '/api/v1/creatives/:id/preview.png', access: 'signed-in', tag: 'creatives', summary: 'A still from the transcoded clip', params: IdParams, produces: 'image/png' }, ({ params, account, reply }) => {
-    visible(m, account, params.id);
-    const path = m.uploads.previewPath(params.id);
+  t.add({ method: 'GET', url: '/api/v1/creatives/:id/preview.png', access: 'signed-in', tag: 'creatives', summary: 'A still from the transcoded clip', params: IdParams, produces: 'image/png' }, async ({ params, account, reply }) => {
+    await visible(m, account, params.id);
+    const path = await m.uploads.previewPath(params.id);
     if (!path) throw new ApiError(404, 'not-found', 'no preview yet: the clip is still processing or was rejected');
     return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(createReadStream(path));
   });

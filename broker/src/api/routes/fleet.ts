@@ -50,8 +50,8 @@ export function fleetRoutes(t: RouteTable, fleet: FleetRegistry): void {
       response: List,
       csv: (r: z.infer<typeof List>) => r.items,
     },
-    ({ query }) => {
-      const all = fleet.list().filter((d) => !query.site || d.site === query.site);
+    async ({ query }) => {
+      const all = (await fleet.list()).filter((d) => !query.site || d.site === query.site);
       const summary = { devices: all.length, online: all.filter((d) => d.online).length, offline: all.filter((d) => !d.online).length, behind: all.filter(behind).length };
       const wanted = all.filter((d) => !query.status || (query.status === 'online' ? d.online : query.status === 'offline' ? !d.online : behind(d)));
       // Ordered by (site, device) as the registry lists them; the cursor is the last one shown.

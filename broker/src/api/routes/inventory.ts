@@ -49,13 +49,13 @@ export function inventoryRoutes(t: RouteTable, m: Market, currency: string): voi
     }),
   );
 
-  t.add({ method: 'GET', url: '/api/v1/inventory/fill', access: 'operator', tag: 'operator', summary: 'Sold share of voice by site × daypart', query: RangeSchema, response: Fill, csv: (r: z.infer<typeof Fill>) => r.items }, ({ query }) => ({
-    items: m.inventory.fill(query),
+  t.add({ method: 'GET', url: '/api/v1/inventory/fill', access: 'operator', tag: 'operator', summary: 'Sold share of voice by site × daypart', query: RangeSchema, response: Fill, csv: (r: z.infer<typeof Fill>) => r.items }, async ({ query }) => ({
+    items: await m.inventory.fill(query),
     nextCursor: null,
   }));
 
-  t.add({ method: 'GET', url: '/api/v1/revenue', access: 'operator', tag: 'operator', summary: 'Revenue booked by site × daypart (cancelled slots excluded)', query: RangeSchema, response: Revenue, csv: (r: z.infer<typeof Revenue>) => r.items }, ({ query }) => ({
-    ...m.inventory.revenue(query),
+  t.add({ method: 'GET', url: '/api/v1/revenue', access: 'operator', tag: 'operator', summary: 'Revenue booked by site × daypart (cancelled slots excluded)', query: RangeSchema, response: Revenue, csv: (r: z.infer<typeof Revenue>) => r.items }, async ({ query }) => ({
+    ...(await m.inventory.revenue(query)),
     currency,
   }));
 }

@@ -22,15 +22,15 @@ export function sessionRoutes(t: RouteTable, m: Market): void {
     return { token: r.token, expiresAt: r.expiresAt, account: r.account };
   });
 
-  t.add({ method: 'DELETE', url: '/api/v1/session', access: 'signed-in', tag: 'session', summary: 'Sign out (the token stops working)', status: 204 }, ({ req, reply }) => {
+  t.add({ method: 'DELETE', url: '/api/v1/session', access: 'signed-in', tag: 'session', summary: 'Sign out (the token stops working)', status: 204 }, async ({ req, reply }) => {
     const tok = tokenOf(req);
-    if (tok) m.accounts.logout(tok.token);
+    if (tok) await m.accounts.logout(tok.token);
     clearSessionCookie(reply);
     return null;
   });
 
-  t.add({ method: 'GET', url: '/api/v1/me', access: 'signed-in', tag: 'session', summary: 'The signed-in account', response: z.object({ account: AccountSchema, merchant: z.object({ id: z.string(), name: z.string(), lat: z.number(), lon: z.number() }).nullable() }) }, ({ account }) => ({
+  t.add({ method: 'GET', url: '/api/v1/me', access: 'signed-in', tag: 'session', summary: 'The signed-in account', response: z.object({ account: AccountSchema, merchant: z.object({ id: z.string(), name: z.string(), lat: z.number(), lon: z.number() }).nullable() }) }, async ({ account }) => ({
     account,
-    merchant: account.merchantId ? m.accounts.merchant(account.merchantId) : null,
+    merchant: account.merchantId ? await m.accounts.merchant(account.merchantId) : null,
   }));
 }
