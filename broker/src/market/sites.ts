@@ -96,14 +96,15 @@ export class SiteStore {
 
   async update(id: string, patch: unknown): Promise<Site> {
     const p = SitePatchSchema.parse(patch);
-    const cur = await this.get(id);
-    if (!cur) throw new MarketError('not-found', `no site ${id}`);
-    const next = { ...cur, ...p };
-    const stored = (await this.db.get<{ prices: string }>('SELECT prices FROM sites WHERE id = ?', [id]))!;
-    const prices = p.priceCents ? { ...JSON.parse(stored.prices), ...p.priceCents } : JSON.parse(stored.prices);
     const at = this.now().toISOString();
     await this.db.tx(async (q) => {
-      await q.run('UPDATE sites SET name = ?, lat = ?, lon = ?, timezone = ?, doors = ?, capacity_units = ?, prices = ?, screen_profile = ?, updated_at = ? WHERE id = ?', [
+      // Row lock first (SQLite's BEGIN IMMEDIATE already serialises): the merge below reads the
+      // row as it is now, so two operators patching different fields on two nodes both land.
+      if ((await q.run('UPDATE sites SET updated_at = ? WHERE id = ?', [at, id])).changes === 0) throw new MarketError('not-found', `no site ${id}`);
+      const row = (await q.get<Row>('SELECT * FROM sites WHERE id = ?', [id]))!;
+      const next = { ...toSite(row), ...p };
+      const prices = { ...JSON.parse(row.prices), ...p.priceCents };
+      await q.run('UPDATE sites SET name = ?, lat = ?, lon = ?, timezone = ?, doors = ?, capacity_units = ?, prices = ?, screen_profile = ? WHERE id = ?', [
         next.name,
         next.lat,
         next.lon,
@@ -112,7 +113,6 @@ export class SiteStore {
         next.capacityUnits,
         JSON.stringify(prices),
         next.screenProfile,
-        at,
         id,
       ]);
       // Slots not yet touched take the new capacity; sold ones never drop below what is sold.
