@@ -1,11 +1,13 @@
 // Three nodes as on three hosts: each has a state dir of its own and shares nothing on disk;
 // everything they agree on is in Redis and PostgreSQL. What one node does, any other sees:
 // the signing key, enrolment, credentials, the fleet, manifests, creatives, the marketplace.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../broker/src/cli/main.js';
 import { type CredentialBundle, CredentialBundleSchema, topicFor, verifyManifest } from '../../broker/src/contract.js';
+import { PNG_MAGIC } from '../../broker/src/creatives/preview.js';
+import { bodyOf, makeClip } from '../../broker/src/creatives/upload-fixtures.js';
 import { SIGNING_KEY_FILE } from '../../broker/src/manifest/signing-key.js';
 import type { RunningBroker } from '../../broker/src/server/broker.js';
 import { until } from '../../broker/src/testing.js';
@@ -143,5 +145,29 @@ describe('nodes on separate hosts (nothing shared on disk)', () => {
     } finally {
       await client.endAsync(true);
     }
+  });
+
+  it("an upload transcoded on A: its still and rendition are served by C, and B's restart leaves it be", async () => {
+    const [a, b, c] = nodes();
+    const merchantId = 'm_hosts';
+    await a.market.sites.db.run('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)', [merchantId, 'Hosts cafe', 31.2, 121.4, new Date().toISOString()]);
+    const clips = join(cluster().dir, 'clips');
+    mkdirSync(clips, { recursive: true });
+    const accepted = await a.market.uploads.accept({ merchantId, name: 'cafe.mp4', body: bodyOf(makeClip(clips, 'cafe', { seconds: 2 })) });
+    // B starting its pipeline again while A owns the upload: not B's original, so not "lost".
+    await b.market.uploads.stop();
+    await b.market.uploads.start();
+    expect((await b.market.uploads.get(accepted.id))?.reason ?? null).toBeNull();
+    const ready = await a.market.uploads.settled(accepted.id, 60_000);
+    expect(ready.status).toBe('ready');
+
+    const still = await c.market.uploads.previewPath(ready.id);
+    expect(still?.startsWith(join(c.config.stateDir, 'creatives'))).toBe(true);
+    expect(readFileSync(still!).subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
+    const r = ready.renditions[0]!;
+    // An operator may fetch any creative (a device only those its manifest lists).
+    const bundle = await a.addOperator('hosts-ops');
+    const got = await http(c, `/creatives/${r.sha256}`, { headers: { authorization: basic(bundle) } });
+    expect([got.status, (await got.arrayBuffer()).byteLength]).toEqual([200, r.bytes]);
   });
 });

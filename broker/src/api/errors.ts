@@ -1,6 +1,7 @@
 // Every API failure is one JSON shape: {error, message, issues?} (API.md "Errors"). Domain
 // errors map to a status here, and nowhere else.
 import { ZodError } from 'zod';
+import { CreativeError } from '../creatives/creative-store.js';
 import { UploadError } from '../creatives/uploads.js';
 import { MarketError } from '../market/errors.js';
 
@@ -63,6 +64,8 @@ export function toApiError(err: unknown): ApiError {
     const code = status === 500 ? 'internal' : status === 413 ? 'too-large' : status === 422 ? 'unplayable' : status === 415 ? 'unsupported-media' : status === 503 ? 'unavailable' : 'bad-request';
     return new ApiError(status, code, err.message, undefined, { reason: err.reason });
   }
+  // Reading a stored file (a preview) failed, here or fetching it from the shared store.
+  if (err instanceof CreativeError) return new ApiError(503, 'unavailable', 'the file is temporarily unavailable; try again shortly', undefined, undefined, { 'retry-after': '30' });
   const f = err as { code?: string; statusCode?: number; message?: string };
   if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'too-large', 'the request body is too large');
   if (f.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError(415, 'unsupported-media', 'send application/json (or video bytes to the upload route)');

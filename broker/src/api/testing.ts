@@ -102,7 +102,7 @@ export async function addTestCreative(broker: TestBroker, merchantId: string, na
   const id = creativeId(merchantId, stored.sha256);
   const rows = new CreativeRows(broker.market.sites.db);
   const at = new Date().toISOString();
-  await rows.insert({ id, merchantId, name, originalSha256: stored.sha256, bytes: bytes.length, durationMs: 4000, width: 800, height: 480, codec: 'h264', at });
+  await rows.insert({ id, merchantId, name, originalSha256: stored.sha256, bytes: bytes.length, durationMs: 4000, width: 800, height: 480, codec: 'h264', owner: 'test', at });
   await rows.markReady(id, [{ profile: 'gate-7in', sha256: stored.sha256, bytes: stored.bytes, durationMs: 4000, width: 800, height: 480 }], { file: `${id}.png`, bytes: 1, atMs: 0 }, at);
   return id;
 }

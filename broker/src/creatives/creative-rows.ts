@@ -1,4 +1,4 @@
-// market_creatives (migration 3) as typed rows: one creative per merchant and original bytes.
+// market_creatives (migrations 3 and 4) as typed rows: one creative per merchant and original bytes.
 // Renditions and the preview live in their JSON columns, validated on the way out.
 import { z } from 'zod';
 import type { StateDb } from '../db/state-db.js';
@@ -33,12 +33,11 @@ export interface MarketCreative {
   updatedAt: string;
 }
 
-/** The preview column: a PNG under workDir/previews/. */
-export interface PreviewInfo {
-  file: string;
-  bytes: number;
-  atMs: number;
-}
+/**
+ * The preview column: a PNG in the CreativeStore (sha256), so every node can serve it; or, for
+ * creatives made before that, a file under the workDir/previews/ of the node that made them.
+ */
+export type PreviewInfo = { sha256: string; bytes: number; atMs: number } | { file: string; bytes: number; atMs: number };
 
 const RenditionsSchema = z.array(
   z.object({
@@ -50,7 +49,10 @@ const RenditionsSchema = z.array(
     height: z.number().int().positive(),
   }),
 );
-const PreviewSchema = z.object({ file: z.string().regex(/^cr_[0-9a-f]{20}\.png$/), bytes: z.number().int().positive(), atMs: z.number().int().nonnegative() });
+const PreviewSchema = z.union([
+  z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive(), atMs: z.number().int().nonnegative() }),
+  z.object({ file: z.string().regex(/^cr_[0-9a-f]{20}\.png$/), bytes: z.number().int().positive(), atMs: z.number().int().nonnegative() }),
+]);
 
 interface Row {
   id: string;
@@ -66,6 +68,7 @@ interface Row {
   codec: string | null;
   renditions: string;
   preview: string | null;
+  owner: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -108,6 +111,8 @@ export interface NewCreative {
   width: number;
   height: number;
   codec: string;
+  /** The node whose workDir holds the original (uploads.ts). */
+  owner: string;
   at: string;
 }
 
@@ -140,19 +145,23 @@ export class CreativeRows {
     return r ? parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null) : null;
   }
 
+  async owner(id: string): Promise<string | null> {
+    return (await this.db.get<Pick<Row, 'owner'>>('SELECT owner FROM market_creatives WHERE id = ?', [id]))?.owner ?? null;
+  }
+
   /** False when the id exists already (a concurrent identical upload won). */
   async insert(c: NewCreative): Promise<boolean> {
     const info = await this.db.run(
-      `INSERT INTO market_creatives (id, merchant_id, name, original_sha256, bytes, status, duration_ms, width, height, codec, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      [c.id, c.merchantId, c.name, c.originalSha256, c.bytes, c.durationMs, c.width, c.height, c.codec, c.at, c.at],
+      `INSERT INTO market_creatives (id, merchant_id, name, original_sha256, bytes, status, duration_ms, width, height, codec, owner, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      [c.id, c.merchantId, c.name, c.originalSha256, c.bytes, c.durationMs, c.width, c.height, c.codec, c.owner, c.at, c.at],
     );
     return info.changes === 1;
   }
 
   /** Back to 'processing' for another try (a re-upload after a failure of ours); false if it was not rejected. */
-  async retry(id: string, at: string): Promise<boolean> {
-    return (await this.db.run("UPDATE market_creatives SET status = 'processing', reason = NULL, updated_at = ? WHERE id = ? AND status = 'rejected'", [at, id])).changes === 1;
+  async retry(id: string, owner: string, at: string): Promise<boolean> {
+    return (await this.db.run("UPDATE market_creatives SET status = 'processing', reason = NULL, owner = ?, updated_at = ? WHERE id = ? AND status = 'rejected'", [owner, at, id])).changes === 1;
   }
 
   /** Only a 'processing' row moves on, so a late job can never overwrite a settled one. */
@@ -171,15 +180,25 @@ export class CreativeRows {
     return info.changes === 1;
   }
 
-  /** Rows a crash or a stop() left mid-way, oldest first. */
-  async processing(): Promise<MarketCreative[]> {
-    return (await this.db.all<Row>("SELECT * FROM market_creatives WHERE status = 'processing' ORDER BY created_at, id")).map(toCreative);
+  /**
+   * Rows a crash or a stop() of `owner` left mid-way, oldest first; with rows from before owners
+   * were recorded (then every node shared one workDir).
+   */
+  async processing(owner: string): Promise<MarketCreative[]> {
+    return (await this.db.all<Row>("SELECT * FROM market_creatives WHERE status = 'processing' AND (owner = ? OR owner IS NULL) ORDER BY created_at, id", [owner])).map(
+      toCreative,
+    );
   }
 
-  /** The preview files ready rows name; any other file in previews/ is a stray. */
+  /** The legacy preview files ready rows name; any other file in previews/ is a stray. */
   async previewFiles(): Promise<Set<string>> {
     const rows = await this.db.all<Pick<Row, 'preview'>>("SELECT preview FROM market_creatives WHERE status = 'ready' AND preview IS NOT NULL");
-    return new Set(rows.map((r) => parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null)?.file).filter((f): f is string => !!f));
+    const files = new Set<string>();
+    for (const r of rows) {
+      const p = parseJson<PreviewInfo | null>(PreviewSchema, r.preview, null);
+      if (p && 'file' in p) files.add(p.file);
+    }
+    return files;
   }
 
   /** Newest first; keyset pagination on (created_at, id). Rejects with TypeError for a bad limit or cursor. */

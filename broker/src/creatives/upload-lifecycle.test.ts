@@ -33,7 +33,9 @@ describe('stop and start', () => {
     const done = await second.settled(c.id, 60_000);
     expect(done.status).toBe('ready');
     expect(done.renditions).toHaveLength(1);
-    expect(await sb.state()).toMatchObject({ rows: 1, originals: [], tmp: [], previews: [`${c.id}.png`] });
+    // The still is in the store with the rendition, not in previews/.
+    expect(await sb.state()).toMatchObject({ rows: 1, originals: [], tmp: [], previews: [] });
+    expect((await sb.state()).stored).toHaveLength(2);
   });
 
   it('start() removes crash leftovers: temp files, orphan originals and stray previews', async () => {
@@ -63,6 +65,47 @@ describe('stop and start', () => {
     expect(await again.get(c.id)).toMatchObject({ status: 'rejected', reason: 'original-lost' });
     await until(() => seen.length > 0, 5000, 'the change to be told');
     expect(seen).toEqual([`${c.id}:rejected:original-lost`]);
+  });
+
+  it("start() leaves another node's processing upload alone; its own node resumes it", async () => {
+    const clip = makeClip(sb.clips, 'ok', { seconds: 2 });
+    const a = sb.make();
+    await a.start();
+    const c = await a.accept({ merchantId: sb.merchantId, name: 'ok.mp4', body: bodyOf(clip) });
+    await a.stop();
+    await sb.db.run("UPDATE market_creatives SET status = 'processing', renditions = '[]', preview = NULL WHERE id = ?", [c.id]);
+    // Node B: the same state db, its own workDir, so not A's original.
+    const b = sb.make({ workDir: join(sb.root, 'node-b') });
+    await b.start();
+    expect(await b.get(c.id)).toMatchObject({ status: 'processing', reason: null });
+    expect((await sb.state()).originals).toEqual([c.id]);
+    await b.stop();
+    const again = sb.make();
+    await again.start();
+    expect((await again.settled(c.id, 60_000)).status).toBe('ready');
+  });
+
+  it('a node id file that is not an id stops start() rather than orphan its uploads', async () => {
+    mkdirSync(sb.workDir, { recursive: true });
+    writeFileSync(join(sb.workDir, 'node-id'), 'edited by hand\n');
+    await expect(sb.make().start()).rejects.toThrow(/not a node id/);
+  });
+
+  it('serves a still kept in previews/ by a creative made before stills went to the store', async () => {
+    const u = sb.make();
+    await u.start();
+    const id = 'cr_0123456789abcdef0123';
+    const at = new Date().toISOString();
+    await sb.db.run(
+      `INSERT INTO market_creatives (id, merchant_id, name, original_sha256, bytes, status, renditions, preview, created_at, updated_at)
+       VALUES (?, ?, 'old.mp4', ?, 1, 'ready', '[]', ?, ?, ?)`,
+      [id, sb.merchantId, 'a'.repeat(64), JSON.stringify({ file: `${id}.png`, bytes: 4, atMs: 0 }), at, at],
+    );
+    writeFileSync(join(sb.workDir, 'previews', `${id}.png`), 'png!');
+    expect(await u.previewPath(id)).toBe(join(sb.workDir, 'previews', `${id}.png`));
+    await u.stop();
+    await sb.make().start();
+    expect((await sb.state()).previews).toEqual([`${id}.png`]);
   });
 
   it('stop() while a body is still arriving: the upload is refused as stopped, nothing kept', async () => {

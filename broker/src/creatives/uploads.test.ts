@@ -3,6 +3,7 @@
 // listing pages; the metrics count it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { probe } from '@doorcast/agent/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG_MAGIC } from './preview.js';
@@ -56,7 +57,8 @@ describe('a playable upload', () => {
       expect({ width: r.width, height: r.height }).toEqual({ width: want.width, height: want.height });
       expect(Math.abs((p.durationMs ?? 0) - 2000)).toBeLessThanOrEqual(150);
     }
-    expect((await sb.state()).stored).toEqual(ready.renditions.map((r) => r.sha256).sort());
+    const still = basename((await up.previewPath(ready.id))!);
+    expect((await sb.state()).stored).toEqual([...ready.renditions.map((r) => r.sha256), still].sort());
   });
 
   it('has a PNG preview, and keeps no original or temp file once ready', async () => {
@@ -67,8 +69,10 @@ describe('a playable upload', () => {
     expect(png.length).toBeGreaterThan(1000);
     // IHDR: the still is the first rendition's size.
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([800, 480]);
+    // Kept in the store under its hash, so any node can serve it.
+    expect(path).toBe(sb.creatives.pathOf(createHash('sha256').update(png).digest('hex')));
     const s = await sb.state();
-    expect([s.originals, s.tmp, s.previews]).toEqual([[], [], [`${ready.id}.png`]]);
+    expect([s.originals, s.tmp, s.previews]).toEqual([[], [], []]);
   });
 
   it('tells listeners once, when it is ready', () => {

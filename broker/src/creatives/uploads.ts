@@ -2,11 +2,16 @@
 // while the merchant waits, and refuses bad files leaving nothing behind (DESIGN.md rule 4);
 // a good one becomes a 'processing' row with its original kept under workDir/originals/.
 // A serial queue then transcodes it to every screen profile, takes a preview still and
-// stores the renditions in the CreativeStore (devices fetch /creatives/<sha256>), or marks
-// it 'rejected' when it fails to decode. Rows are the truth: start() resumes from them.
+// stores the renditions and the still in the CreativeStore (devices fetch /creatives/<sha256>;
+// clustered, every node can serve both), or marks it 'rejected' when it fails to decode.
+// Rows are the truth: start() resumes from them.
 //
+// Each row names its owner, the workDir (node) holding its original: nodes on separate hosts
+// each resume their own uploads and never judge another node's original lost.
+//
+//   workDir/node-id           this workDir's owner id, made once
 //   workDir/originals/<id>    the upload, until its creative is ready or rejected
-//   workDir/previews/<id>.png the still of a ready creative
+//   workDir/previews/<id>.png the still of a creative made before stills went to the store
 //   workDir/tmp/              uploads in flight, transcodes, stills: emptied on start()
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -17,6 +22,7 @@ import type { StateDb } from '../db/state-db.js';
 import type { Logger } from '../obs/log.js';
 import { CreativeRows, type MarketCreative } from './creative-rows.js';
 import type { CreativeStore } from './creative-store.js';
+import { loadOrCreateNodeId } from './node-id.js';
 import { extractPreview } from './preview.js';
 import { receiveToFile } from './receive.js';
 import { commitAll, DEFAULT_PROFILES, discard, type NamedProfile, type RenderedFile, renderAll, validateProfiles } from './renditions.js';
@@ -87,6 +93,8 @@ export class CreativeUploads {
   #section: Promise<unknown> = Promise.resolve();
   #abort = new AbortController();
   #started = false;
+  /** Set by start(): the owner recorded on this node's rows. */
+  #node = '';
 
   constructor(o: CreativeUploadsOptions) {
     this.#o = o;
@@ -149,11 +157,13 @@ export class CreativeUploads {
         syncDir(this.#dirs.originals);
         const at = this.#now();
         try {
-          if (now) await this.#rows.retry(id, at);
-          else if (!(await this.#rows.insert({ id, merchantId: input.merchantId, name: sanitiseName(String(input.name ?? '')), originalSha256: got.sha256, bytes: got.bytes, ...checked, at }))) {
-            // Another process inserted it first; our rename replaced its original with the same bytes.
+          const row = { id, merchantId: input.merchantId, name: sanitiseName(String(input.name ?? '')), originalSha256: got.sha256, bytes: got.bytes, ...checked, owner: this.#node, at };
+          if (now) await this.#rows.retry(id, this.#node, at);
+          else if (!(await this.#rows.insert(row))) {
+            // Another process inserted it first. Its original is its own (sharing this workDir,
+            // our rename replaced it with the same bytes); ours is needed only if it is ours.
             const other = (await this.#rows.get(id))!;
-            if (other.status !== 'processing') rmSync(original, { force: true });
+            if (other.status !== 'processing' || (await this.#rows.owner(id)) !== this.#node) rmSync(original, { force: true });
             return other;
           }
         } catch (err) {
@@ -204,9 +214,11 @@ export class CreativeUploads {
     return this.#rows.list(o);
   }
 
+  /** A local path to the still, fetched from the shared store if need be; CreativeError if it cannot be. */
   async previewPath(id: string): Promise<string | null> {
     const p = await this.#rows.preview(id);
     if (!p) return null;
+    if ('sha256' in p) return this.#o.creatives.ensureLocal(p.sha256);
     const path = join(this.#dirs.previews, p.file);
     return existsSync(path) ? path : null;
   }
@@ -239,7 +251,8 @@ export class CreativeUploads {
     for (const d of Object.values(this.#dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
     // Whatever a crash left mid-way: partial uploads, transcodes and stills.
     for (const f of readdirSync(this.#dirs.tmp)) rmSync(join(this.#dirs.tmp, f), { recursive: true, force: true });
-    const pending = await this.#rows.processing();
+    this.#node = loadOrCreateNodeId(this.#o.workDir);
+    const pending = await this.#rows.processing(this.#node);
     const ids = new Set(pending.map((c) => c.id));
     for (const f of readdirSync(this.#dirs.originals)) if (!ids.has(f)) rmSync(join(this.#dirs.originals, f), { force: true });
     const stills = await this.#rows.previewFiles();
@@ -287,12 +300,10 @@ export class CreativeUploads {
       const shot = await extractPreview(this.#ffmpeg, first.path, still, first.durationMs, signal);
       if (signal.aborted) throw new MediaError('aborted', 'stopped');
       const renditions = await commitAll(rendered, this.#o.creatives);
-      const file = `${id}.png`;
-      renameSync(still, join(this.#dirs.previews, file));
-      if (!(await this.#rows.markReady(id, renditions, { file, ...shot }, this.#now()))) {
-        rmSync(join(this.#dirs.previews, file), { force: true });
-        return;
-      }
+      const pic = await this.#o.creatives.addFile(still);
+      rmSync(still, { force: true });
+      // Lost the race (a stop, a reject): what was stored is content-addressed and harmless.
+      if (!(await this.#rows.markReady(id, renditions, { sha256: pic.sha256, ...shot }, this.#now()))) return;
       rmSync(original, { force: true });
       this.#attempts.delete(id);
       this.#m.uploads.inc({ result: 'ready', reason: '' });

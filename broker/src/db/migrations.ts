@@ -161,4 +161,7 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (campaign_id, site, date, daypart)
    ) WITHOUT ROWID;
    CREATE INDEX bookings_slot ON bookings (site, date, daypart);`,
+  // 4: the node whose workDir holds a processing creative's original (creatives/uploads.ts), so a
+  // node starting resumes its own uploads and leaves other nodes' alone. NULL: before this column.
+  `ALTER TABLE market_creatives ADD COLUMN owner TEXT;`,
 ];

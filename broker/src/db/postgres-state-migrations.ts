@@ -192,4 +192,6 @@ export const PG_STATE_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (sha256, n)
    );
    ALTER TABLE creative_chunks ALTER COLUMN data SET STORAGE EXTERNAL;`,
+  // 3 (SQLite 4): the node holding a processing creative's original.
+  `ALTER TABLE market_creatives ADD COLUMN owner text;`,
 ];

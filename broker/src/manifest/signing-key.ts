@@ -1,10 +1,11 @@
 // The manifest signing key: Ed25519, generated on first start, kept in the state dir (0600), or,
 // for nodes on several hosts, in the PostgreSQL state db they share (one key for every node).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyIdFor, type ManifestKeyPair, publicKeyToBase64 } from '../contract.js';
 import type { StateDb } from '../db/state-db.js';
+import { createFileOnce } from '../db/state-file.js';
 
 export const SIGNING_KEY_FILE = 'manifest-signing-key.pem';
 
@@ -24,31 +25,7 @@ export interface SigningKey extends ManifestKeyPair {
   publicKeyBase64: string;
 }
 
-/**
- * Writes a new key under a private temp name and links it into place. link() fails if the
- * file exists, so of several nodes starting on one state dir exactly one key wins and every
- * node reads that one (a rename would let the last writer replace keys already in use).
- */
 const newPem = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-
-function createOnce(path: string): void {
-  const pem = newPem();
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, pem);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
 
 export function loadOrCreateSigningKey(stateDir: string): SigningKey {
   const path = join(stateDir, SIGNING_KEY_FILE);
@@ -57,7 +34,8 @@ export function loadOrCreateSigningKey(stateDir: string): SigningKey {
     pem = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    createOnce(path);
+    // Of several nodes starting on one state dir, exactly one key wins (state-file.ts).
+    createFileOnce(path, newPem());
     pem = readFileSync(path, 'utf8');
   }
   // Whoever reads this key can sign manifests for every device.

@@ -100,7 +100,7 @@ describe.each(backends)('booking on $name', (backend) => {
       await db.run('INSERT INTO merchants (id, name, lat, lon, created_at) VALUES (?, ?, ?, ?, ?)', [m, m, 31.23, 121.47, at]);
       const id = `cr_${String(i).repeat(20)}`;
       const sha = String(i + 1).repeat(64);
-      await rows.insert({ id, merchantId: m, name: 'clip.mp4', originalSha256: sha, bytes: 1, durationMs: 4000, width: 800, height: 480, codec: 'h264', at });
+      await rows.insert({ id, merchantId: m, name: 'clip.mp4', originalSha256: sha, bytes: 1, durationMs: 4000, width: 800, height: 480, codec: 'h264', owner: 'test', at });
       await rows.markReady(id, [{ profile: 'gate-7in', sha256: sha, bytes: 1, durationMs: 4000, width: 800, height: 480 }], { file: `${id}.png`, bytes: 1, atMs: 0 }, at);
       clips.push(id);
     }
