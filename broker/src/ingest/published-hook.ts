@@ -7,12 +7,14 @@ import { parse, parseTopic } from '../contract.js';
 import type { Logger } from '../obs/log.js';
 import type { BrokerMetrics } from '../obs/metrics.js';
 import type { FleetRegistry } from '../registry/fleet.js';
+import type { LastSeen } from '../registry/last-seen.js';
 import type { Ingestor } from './ingestor.js';
 
 export interface PublishedDeps {
   sessions: Sessions;
   ingestor: Ingestor;
   fleet: FleetRegistry;
+  lastSeen: Pick<LastSeen, 'mark'>;
   metrics: BrokerMetrics;
   log: Logger;
   /** Keeps track of work in flight so stop() can wait for it. */
@@ -29,8 +31,8 @@ export function publishedHook(d: PublishedDeps) {
     switch (t.kind) {
       case 'impressions':
       case 'door-counts':
-        // Last seen is bookkeeping: the batch does not wait for it, nor fail with it.
-        d.track(d.fleet.seen(ref)).catch((err: Error) => d.log.warn({ err: err.message, ...ref }, 'last seen not recorded'));
+        // Last seen is bookkeeping, written in batches: the batch does not wait for it, nor fail with it.
+        d.lastSeen.mark(ref);
         d.track(d.ingestor.ingest(t.kind, ref, payload)).then(
           () => done(null),
           (err: Error) => {

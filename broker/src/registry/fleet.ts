@@ -104,10 +104,6 @@ export class FleetRegistry {
     );
   }
 
-  async seen(ref: DeviceRef): Promise<void> {
-    await this.db.run('UPDATE devices SET last_seen = ? WHERE site = ? AND device = ?', [this.now().toISOString(), ref.site, ref.device]);
-  }
-
   async get(ref: DeviceRef): Promise<DeviceStatus | null> {
     const r = await this.db.get<Row>(`${SELECT} WHERE d.site = ? AND d.device = ?`, [ref.site, ref.device]);
     return r ? toStatus(r) : null;

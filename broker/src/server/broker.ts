@@ -27,6 +27,7 @@ import { Market } from '../market/market.js';
 import { type Logger, silentLogger } from '../obs/log.js';
 import { BrokerMetrics, Registry as PromRegistry } from '../obs/metrics.js';
 import { FleetRegistry } from '../registry/fleet.js';
+import { LastSeen } from '../registry/last-seen.js';
 import type { ImpressionStore } from '../store/impression-store.js';
 import { openImpressionStore } from '../store/open-store.js';
 import { createAedes } from './aedes-backend.js';
@@ -132,7 +133,9 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     const acl = aclHooks({ sessions, metrics, log });
     aedes.authorizePublish = acl.authorizePublish;
     aedes.authorizeSubscribe = acl.authorizeSubscribe;
-    aedes.published = publishedHook({ sessions, ingestor, fleet, metrics, log, track });
+    const lastSeen = new LastSeen(db, { log, now });
+    storeCleanups.push(() => lastSeen.stop());
+    aedes.published = publishedHook({ sessions, ingestor, fleet, lastSeen, metrics, log, track });
     const deviceOf = (i: Identity | undefined) => (i?.kind === 'device' ? { site: i.site, device: i.device } : null);
     aedes.on('clientReady', (client: Client) => {
       const s = sessions.ready(client);
