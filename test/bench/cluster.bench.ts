@@ -1,7 +1,7 @@
 // Issue 5, the clustered broker (deploy/cloud): 1, 2 and 3 `doorcast-broker serve` nodes, each
-// its own process, on one private Redis (routing, sessions) and PostgreSQL 15 (impressions),
-// sharing one state dir (identities in SQLite over WAL), beside the embedded node (SQLite, no
-// Redis) in the same run. Load: the broker bench's forked generators (test/bench/broker/), the
+// its own process with a state dir of its own, on one private Redis (routing, sessions) and
+// PostgreSQL 15 (impressions and the broker state: identities, fleet, manifests), beside the
+// embedded node (SQLite, no Redis) in the same run. Load: the broker bench's forked generators (test/bench/broker/), the
 // devices provisioned with cheap scrypt and spread round robin over the nodes, as the balancer
 // spreads them.
 //  - idle: IDLE devices on one node, embedded and clustered: connections held, RSS per connection;
@@ -156,8 +156,8 @@ export async function run(): Promise<BenchResult[]> {
       await copyIdentities(stateDb, pgState).finally(() => pgState.close());
       const nodes: DoorcastBroker[] = [];
       const config = [`cluster: { redis: { url: '${redis.url}' } }`, `store: { kind: postgres, url: '${dbUrl}', poolMax: ${POOL} }`];
-      // One after another, as deploy/cloud/README.md starts them.
-      for (let k = 0; k < n; k++) nodes.push(await startDoorcastBroker(procs, dir, stateDir, { name: `node-${n}-${k + 1}`, config }));
+      // One after another (they may start together), each with a state dir of its own, as on separate hosts.
+      for (let k = 0; k < n; k++) nodes.push(await startDoorcastBroker(procs, dir, join(dir, `node-${n}-${k + 1}`), { name: `node-${n}-${k + 1}`, config }));
       const r = redis;
       const setup: Setup = {
         nodes,
