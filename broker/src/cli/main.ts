@@ -15,7 +15,7 @@ import { CreativeError, CreativeStore } from '../creatives/creative-store.js';
 import { openStateDb, type StateDb } from '../db/database.js';
 import { Enrolments } from '../enrol/enrolments.js';
 import { CampaignTable } from '../manifest/campaigns.js';
-import { loadOrCreateSharedSigningKey, loadOrCreateSigningKey } from '../manifest/signing-key.js';
+import { loadSigningKey } from '../manifest/signing-key.js';
 import { AccountStore, accountOptions } from '../market/accounts.js';
 import { MarketError } from '../market/errors.js';
 import { createLogger, silentLogger } from '../obs/log.js';
@@ -227,8 +227,7 @@ async function emitBundle(io: CliIo, s: State, r: { identity: Identity; secret: 
   const c = s.config;
   const urls = publicUrls(c, { tcp: c.mqtt.tcp?.port ?? null, tls: c.mqtt.tls?.port ?? null, http: c.http.port });
   if (urls.brokerUrl.endsWith(':0') || urls.httpUrl.endsWith(':0')) io.err('doorcast-broker: warning: the config uses port 0; set publicUrls so devices can find the broker\n');
-  const key = s.db.kind === 'postgres' ? await loadOrCreateSharedSigningKey(s.db, c.stateDir) : loadOrCreateSigningKey(c.stateDir);
-  const bundle = makeBundle(r.identity, r.secret, urls, key, new Date());
+  const bundle = makeBundle(r.identity, r.secret, urls, await loadSigningKey(s.db, c.stateDir), new Date());
   if (out) {
     writeBundleFile(out, bundle);
     io.err(`doorcast-broker: credential bundle for ${r.identity.username} written to ${out} (0600); it is not stored anywhere else\n`);

@@ -14,11 +14,12 @@
 //   workDir/previews/<id>.png the still of a creative made before stills went to the store
 //   workDir/tmp/              uploads in flight, transcodes, stills: emptied on start()
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { locate, MediaError, probe } from '@doorcast/agent/media';
 import { Registry } from 'prom-client';
 import type { StateDb } from '../db/state-db.js';
+import { fsyncDir } from '../db/state-file.js';
 import type { Logger } from '../obs/log.js';
 import { CreativeRows, type MarketCreative } from './creative-rows.js';
 import type { CreativeStore } from './creative-store.js';
@@ -154,7 +155,8 @@ export class CreativeUploads {
         if (now && !retriable(now)) return this.#duplicate(now, tmp, log);
         const original = join(this.#dirs.originals, id);
         renameSync(tmp, original);
-        syncDir(this.#dirs.originals);
+        // The rename is durable only once its directory is flushed (DESIGN.md rule 2).
+        fsyncDir(this.#dirs.originals);
         const at = this.#now();
         try {
           const row = { id, merchantId: input.merchantId, name: sanitiseName(String(input.name ?? '')), originalSha256: got.sha256, bytes: got.bytes, ...checked, owner: this.#node, at };
@@ -371,14 +373,4 @@ export class CreativeUploads {
 /** A creative rejected for a failure of ours: the same bytes uploaded again get another try. */
 function retriable(c: MarketCreative): boolean {
   return c.status === 'rejected' && isRetryableReason(c.reason);
-}
-
-/** The rename is durable only once its directory is flushed (DESIGN.md rule 2). */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

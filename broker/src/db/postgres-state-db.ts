@@ -2,7 +2,7 @@
 // bigint and numeric come back as numbers (epoch milliseconds and sums of cents fit easily).
 import pg from 'pg';
 import { openMigratedPool, type PoolOptions } from '../store/postgres-migrations.js';
-import { PG_STATE_MIGRATIONS, STATE_MIGRATION_LOCK, STATE_MIGRATIONS_TABLE } from './postgres-state-migrations.js';
+import { STATE_MIGRATIONS } from './postgres-state-migrations.js';
 import { type StateDb, StateDbError, type StateQueries } from './state-db.js';
 
 export type PostgresStateOptions = PoolOptions;
@@ -53,7 +53,7 @@ export class PostgresStateDb implements StateDb {
   static async open(o: PostgresStateOptions): Promise<PostgresStateDb> {
     let pool: pg.Pool;
     try {
-      pool = await openMigratedPool(o, { migrations: PG_STATE_MIGRATIONS, table: STATE_MIGRATIONS_TABLE, lock: STATE_MIGRATION_LOCK }, 'doorcast-broker-state', types);
+      pool = await openMigratedPool(o, STATE_MIGRATIONS, 'doorcast-broker-state', types);
     } catch (err) {
       throw new StateDbError('migration', `postgres state: open and migrate: ${(err as Error).message}`, { cause: err });
     }

@@ -3,8 +3,9 @@
 // from version i to i + 1 and is never edited once released. Versions are kept apart from the
 // impression store's (state_migrations, its own advisory lock), in the same database.
 
-export const STATE_MIGRATION_LOCK = 0x646f_6f74;
-export const STATE_MIGRATIONS_TABLE = 'state_migrations';
+import type { MigrationSet } from '../store/postgres-migrations.js';
+
+const STATE_MIGRATION_LOCK = 0x646f_6f74;
 
 export const PG_STATE_MIGRATIONS: readonly string[] = [
   // 1: everything of SQLite versions 1–3.
@@ -195,3 +196,5 @@ export const PG_STATE_MIGRATIONS: readonly string[] = [
   // 3 (SQLite 4): the node holding a processing creative's original.
   `ALTER TABLE market_creatives ADD COLUMN owner text;`,
 ];
+
+export const STATE_MIGRATIONS: MigrationSet = { migrations: PG_STATE_MIGRATIONS, table: 'state_migrations', lock: STATE_MIGRATION_LOCK };

@@ -29,7 +29,7 @@ export interface StateDb extends StateQueries {
 export class StateDbError extends Error {
   override readonly name = 'StateDbError';
   constructor(
-    readonly code: 'unavailable' | 'migration' | 'closed',
+    readonly code: 'migration' | 'closed',
     message: string,
     options?: { cause?: unknown },
   ) {

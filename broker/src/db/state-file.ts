@@ -23,11 +23,15 @@ export function createFileOnce(path: string, data: string): void {
   } finally {
     rmSync(tmp, { force: true });
   }
-  // The new name is durable only once its directory is.
-  const dir = openSync(dirname(path), 'r');
+  fsyncDir(dirname(path));
+}
+
+/** A new name (link, rename) in `dir` is durable only once the directory is flushed. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    fsyncSync(dir);
+    fsyncSync(fd);
   } finally {
-    closeSync(dir);
+    closeSync(fd);
   }
 }

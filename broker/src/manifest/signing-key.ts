@@ -67,6 +67,11 @@ export async function loadOrCreateSharedSigningKey(db: StateDb, stateDir: string
   return keyFromPem(row!.pem, 'state db signing_keys');
 }
 
+/** The key a node signs with: the shared one when the state db is PostgreSQL, else the state dir's file. */
+export async function loadSigningKey(db: StateDb, stateDir: string): Promise<SigningKey> {
+  return db.kind === 'postgres' ? loadOrCreateSharedSigningKey(db, stateDir) : loadOrCreateSigningKey(stateDir);
+}
+
 function keyFromPem(pem: string, path: string): SigningKey {
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {

@@ -22,7 +22,7 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { publishedHook } from '../ingest/published-hook.js';
 import { CampaignTable } from '../manifest/campaigns.js';
 import { ManifestPublisher } from '../manifest/publisher.js';
-import { loadOrCreateSharedSigningKey, loadOrCreateSigningKey, type SigningKey } from '../manifest/signing-key.js';
+import { loadSigningKey, type SigningKey } from '../manifest/signing-key.js';
 import { Market } from '../market/market.js';
 import { type Logger, silentLogger } from '../obs/log.js';
 import { BrokerMetrics, Registry as PromRegistry } from '../obs/metrics.js';
@@ -106,7 +106,7 @@ export async function startBroker(input: BrokerConfig | BrokerConfigInput, optio
     // Clustered, the bytes live in PostgreSQL too and the dir is this node's cache.
     const creatives = new CreativeStore(join(config.stateDir, 'creatives'), { shared: db });
     // Nodes on separate hosts share one key through the state db; embedded keeps the file.
-    const signingKey = db.kind === 'postgres' ? await loadOrCreateSharedSigningKey(db, config.stateDir) : loadOrCreateSigningKey(config.stateDir);
+    const signingKey = await loadSigningKey(db, config.stateDir);
     const store = options.store ?? (await openImpressionStore(config, log));
     storeCleanups.push(() => store.close());
 

@@ -14,7 +14,7 @@ import {
   type StoredImpression,
   StoreError,
 } from './impression-store.js';
-import { MIGRATION_LOCK, openMigratedPool, PG_MIGRATIONS, type PoolOptions } from './postgres-migrations.js';
+import { IMPRESSION_MIGRATIONS, openMigratedPool, type PoolOptions } from './postgres-migrations.js';
 
 export type PostgresStoreOptions = PoolOptions;
 
@@ -43,7 +43,7 @@ export class PostgresImpressionStore implements ImpressionStore {
   static async open(o: PostgresStoreOptions): Promise<PostgresImpressionStore> {
     let pool: pg.Pool;
     try {
-      pool = await openMigratedPool(o, { migrations: PG_MIGRATIONS, table: 'schema_migrations', lock: MIGRATION_LOCK }, 'doorcast-broker');
+      pool = await openMigratedPool(o, IMPRESSION_MIGRATIONS, 'doorcast-broker');
     } catch (err) {
       throw new StoreError('write-failed', `postgres: open and migrate: ${(err as Error).message}`, { cause: err });
     }

@@ -89,8 +89,11 @@ export interface MigrationSet {
   lock: number;
 }
 
+/** The impression store's schema; the state db's is STATE_MIGRATIONS (db/postgres-state-migrations.ts). */
+export const IMPRESSION_MIGRATIONS: MigrationSet = { migrations: PG_MIGRATIONS, table: 'schema_migrations', lock: MIGRATION_LOCK };
+
 /** Applies pending migrations in one transaction; several nodes starting at once take turns. */
-export async function migrate(client: pg.ClientBase, set: MigrationSet = { migrations: PG_MIGRATIONS, table: 'schema_migrations', lock: MIGRATION_LOCK }): Promise<number> {
+async function migrate(client: pg.ClientBase, set: MigrationSet): Promise<number> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
