@@ -1,9 +1,9 @@
 // Issue 5, the clustered broker (deploy/cloud): 1, 2 and 3 `doorcast-broker serve` nodes, each
 // its own process with a state dir of its own, on one private Redis (routing, sessions) and
 // PostgreSQL 15 (impressions and the broker state: identities, fleet, manifests), beside the
-// embedded node (SQLite, no Redis) in the same run. Load: the broker bench's forked generators (test/bench/broker/), the
-// devices provisioned with cheap scrypt and spread round robin over the nodes, as the balancer
-// spreads them.
+// embedded node (SQLite, no Redis) in the same run. Load: the broker bench's forked generators
+// (test/bench/broker/), the devices provisioned with cheap scrypt and spread round robin over
+// the nodes, as the balancer spreads them.
 //  - idle: IDLE devices on one node, embedded and clustered: connections held, RSS per connection;
 //  - ingest: DEVICES devices, 100-record impression batches, one in flight each, acked after the
 //    commit: impressions/s, CPU per node and per impression, and exactly once against the rows

@@ -12,7 +12,7 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { IdentityStore } from '../../../broker/src/auth/identities.js';
 import { verifySecret } from '../../../broker/src/auth/secret.js';
 import { deviceUsername } from '../../../broker/src/auth/usernames.js';
-import type { StateDb } from '../../../broker/src/db/state-db.js';
+import type { StateDb, StateQueries } from '../../../broker/src/db/state-db.js';
 import { FleetRegistry } from '../../../broker/src/registry/fleet.js';
 import type { Cred } from './load-protocol.js';
 
@@ -58,10 +58,7 @@ export async function provisionFleet(db: StateDb, site: string, bulk: number, re
   // The same columns IdentityStore inserts; register as the broker's addDevice does.
   const now = new Date().toISOString();
   await db.tx(async (q) => {
-    for (const [i, c] of bulkCreds.entries()) {
-      await q.run('INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, NULL, ?, ?)', [c.username, 'device', c.site, c.device, hashes[i], now]);
-      await q.run('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [c.site, c.device, now]);
-    }
+    for (const [i, c] of bulkCreds.entries()) await insertIdentity(q, { username: c.username, kind: 'device', site: c.site, device: c.device, name: null, secret_hash: hashes[i]!, created_at: now });
   });
   if (bulk > 0 && !(await verifySecret(bulkCreds[0]!.password, hashes[0]!))) throw new Error('bench hash format not accepted by verifySecret');
   const bulkSeconds = (performance.now() - t0) / 1000;
@@ -80,14 +77,18 @@ export async function provisionFleet(db: StateDb, site: string, bulk: number, re
   return { bulk: bulkCreds, real: realCreds, operator: { site, device: '', username: op.identity.username, password: op.secret }, bulkSeconds, realSeconds };
 }
 
+type IdentityRow = { username: string; kind: string; site: string | null; device: string | null; name: string | null; secret_hash: string; created_at: string };
+
+/** The row IdentityStore inserts, and for a device its fleet row, as the broker's addDevice does. */
+async function insertIdentity(q: StateQueries, r: IdentityRow): Promise<void> {
+  await q.run('INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [r.username, r.kind, r.site, r.device, r.name, r.secret_hash, r.created_at]);
+  if (r.kind === 'device') await q.run('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [r.site, r.device, r.created_at]);
+}
+
 /** Copies every identity and device row into another state db (a cluster's PostgreSQL). */
 export async function copyIdentities(from: StateDb, to: StateDb): Promise<void> {
-  type Row = { username: string; kind: string; site: string | null; device: string | null; name: string | null; secret_hash: string; created_at: string };
-  const rows = await from.all<Row>('SELECT username, kind, site, device, name, secret_hash, created_at FROM identities');
+  const rows = await from.all<IdentityRow>('SELECT username, kind, site, device, name, secret_hash, created_at FROM identities');
   await to.tx(async (q) => {
-    for (const r of rows) {
-      await q.run('INSERT INTO identities (username, kind, site, device, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [r.username, r.kind, r.site, r.device, r.name, r.secret_hash, r.created_at]);
-      if (r.kind === 'device') await q.run('INSERT INTO devices (site, device, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [r.site, r.device, r.created_at]);
-    }
+    for (const r of rows) await insertIdentity(q, r);
   });
 }
